@@ -1,0 +1,19 @@
+# expect: wrong_answer
+# mistake: Wrapping nn.ConvTranspose puts the parameters in a submodule whose random key differs from this module's, so declare kernel and bias directly with self.param.
+import flax.linen as nn
+
+
+class MyTransposedConv(nn.Module):
+    features: int
+    kernel_size: int
+    stride: int
+
+    @nn.compact
+    def __call__(self, x):
+        y = nn.ConvTranspose(
+            features=int(self.features),
+            kernel_size=(int(self.kernel_size),),
+            strides=(int(self.stride),),
+            padding="SAME",
+        )(x[None])
+        return y[0].reshape(-1)

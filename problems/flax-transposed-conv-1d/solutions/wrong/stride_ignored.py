@@ -1,0 +1,27 @@
+# expect: wrong_answer
+# mistake: The stride is what makes a transposed convolution upsample; passing strides=(1,) leaves the length at L instead of L * stride.
+import flax.linen as nn
+import jax
+
+
+class MyTransposedConv(nn.Module):
+    features: int
+    kernel_size: int
+    stride: int
+
+    @nn.compact
+    def __call__(self, x):
+        kernel = self.param(
+            "kernel",
+            nn.initializers.lecun_normal(),
+            (int(self.kernel_size), x.shape[-1], int(self.features)),
+        )
+        bias = self.param("bias", nn.initializers.zeros, (int(self.features),))
+        y = jax.lax.conv_transpose(
+            x[None],
+            kernel,
+            strides=(1,),
+            padding="SAME",
+            dimension_numbers=("NWC", "WIO", "NWC"),
+        )
+        return (y[0] + bias).reshape(-1)

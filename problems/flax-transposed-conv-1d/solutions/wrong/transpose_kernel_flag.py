@@ -1,0 +1,28 @@
+# expect: wrong_answer
+# mistake: transpose_kernel=True flips the kernel in space and swaps its in/out axes (the Keras convention), which is not what this problem asks for; leave it at the default False.
+import flax.linen as nn
+import jax
+
+
+class MyTransposedConv(nn.Module):
+    features: int
+    kernel_size: int
+    stride: int
+
+    @nn.compact
+    def __call__(self, x):
+        kernel = self.param(
+            "kernel",
+            nn.initializers.lecun_normal(),
+            (int(self.kernel_size), x.shape[-1], int(self.features)),
+        )
+        bias = self.param("bias", nn.initializers.zeros, (int(self.features),))
+        y = jax.lax.conv_transpose(
+            x[None],
+            kernel,
+            strides=(int(self.stride),),
+            padding="SAME",
+            dimension_numbers=("NWC", "WIO", "NWC"),
+            transpose_kernel=True,
+        )
+        return (y[0] + bias).reshape(-1)

@@ -1,0 +1,27 @@
+# expect: wrong_answer
+# mistake: padding="VALID" keeps every overlapping tap, so the output is longer than L * stride; use padding="SAME" to get exactly L * stride positions.
+import flax.linen as nn
+import jax
+
+
+class MyTransposedConv(nn.Module):
+    features: int
+    kernel_size: int
+    stride: int
+
+    @nn.compact
+    def __call__(self, x):
+        kernel = self.param(
+            "kernel",
+            nn.initializers.lecun_normal(),
+            (int(self.kernel_size), x.shape[-1], int(self.features)),
+        )
+        bias = self.param("bias", nn.initializers.zeros, (int(self.features),))
+        y = jax.lax.conv_transpose(
+            x[None],
+            kernel,
+            strides=(int(self.stride),),
+            padding="VALID",
+            dimension_numbers=("NWC", "WIO", "NWC"),
+        )
+        return (y[0] + bias).reshape(-1)

@@ -1,0 +1,27 @@
+# expect: wrong_answer
+# mistake: xavier_uniform() is a different initializer from lecun_normal() (uniform, and scaled by fan-in plus fan-out), so the kernel values do not match.
+import flax.linen as nn
+import jax
+
+
+class MyTransposedConv(nn.Module):
+    features: int
+    kernel_size: int
+    stride: int
+
+    @nn.compact
+    def __call__(self, x):
+        kernel = self.param(
+            "kernel",
+            nn.initializers.xavier_uniform(),
+            (int(self.kernel_size), x.shape[-1], int(self.features)),
+        )
+        bias = self.param("bias", nn.initializers.zeros, (int(self.features),))
+        y = jax.lax.conv_transpose(
+            x[None],
+            kernel,
+            strides=(int(self.stride),),
+            padding="SAME",
+            dimension_numbers=("NWC", "WIO", "NWC"),
+        )
+        return (y[0] + bias).reshape(-1)

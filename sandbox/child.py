@@ -1,0 +1,222 @@
+"""Code that runs in the forked child: confine itself, then run the submission.
+
+Everything here executes in a process that will run hostile code, so it holds only
+what the request carries: the submission, the harness and this run's inputs.  File
+descriptors on entry: 0 = request pipe, 1 and 2 = log pipe, 3 = result pipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import linecache
+import os
+import sys
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+
+from sandbox import confine
+from sandbox.forbid import find_forbidden
+from sandbox.protocol import HEADER, decode_payload, encode_frame
+
+SUBMISSION_FILE = "<submission>"
+HARNESS_FILE = "<harness>"
+RESULT_FD = 3
+MAX_MESSAGE = 8 * 1024
+MAX_CASE_STDOUT = 16 * 1024
+
+
+def _read_exact(fd: int, size: int) -> bytes:
+    chunks = bytearray()
+    while len(chunks) < size:
+        chunk = os.read(fd, min(size - len(chunks), 1 << 20))
+        if not chunk:
+            raise EOFError("request pipe closed early")
+        chunks += chunk
+    return bytes(chunks)
+
+
+def read_request(fd: int = 0) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    (length,) = HEADER.unpack(_read_exact(fd, HEADER.size))
+    return decode_payload(_read_exact(fd, length))
+
+
+def _emit(meta: dict[str, Any], arrays: dict[str, np.ndarray] | None = None) -> None:
+    data = encode_frame(meta, arrays)
+    view = memoryview(data)
+    while view:
+        written = os.write(RESULT_FD, view)
+        view = view[written:]
+
+
+class _CappedText(io.StringIO):
+    """A StringIO that silently stops keeping text after ``cap`` characters."""
+
+    def __init__(self, cap: int):
+        super().__init__()
+        self.cap = cap
+        self.truncated = False
+
+    def write(self, text: str) -> int:
+        room = self.cap - self.tell()
+        if room <= 0:
+            self.truncated = True
+            return len(text)
+        if len(text) > room:
+            self.truncated = True
+        return super().write(text[:room])
+
+    def text(self) -> str:
+        return self.getvalue() + ("\n[output truncated]" if self.truncated else "")
+
+
+def _trimmed_traceback(exc: BaseException) -> str:
+    """The exception with only the submission's own frames, capped in length."""
+    try:
+        return _format_traceback(exc)
+    except BaseException:  # noqa: BLE001 - a hostile __str__ must not break the runner
+        return f"{type(exc).__name__} (its message could not be printed)"
+
+
+def _format_traceback(exc: BaseException) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == SUBMISSION_FILE]
+    parts = []
+    if frames:
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_list(frames))
+    parts.extend(traceback.format_exception_only(type(exc), exc))
+    text = "".join(parts)
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "\n[message truncated]"
+
+
+def _is_memory_error(exc: BaseException) -> bool:
+    return isinstance(exc, MemoryError) or "RESOURCE_EXHAUSTED" in str(exc)[:500]
+
+
+def _case_inputs(meta: dict[str, Any], arrays: dict[str, np.ndarray], index: int) -> dict:
+    inputs: dict[str, Any] = dict(meta["scalars"][index])
+    prefix = f"c{index}/"
+    for key, array in arrays.items():
+        if key.startswith(prefix):
+            inputs[key[len(prefix):]] = array
+    return inputs
+
+
+def _to_output(value: Any) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"the entry returned {type(value).__name__} with dtype {array.dtype}; "
+            "expected an array of real numbers"
+        )
+    return array
+
+
+def _configure_jax(meta: dict[str, Any]) -> None:
+    import jax
+
+    jax.config.update("jax_platforms", "cpu")
+    cache_dir = meta.get("cache_dir")
+    if cache_dir:
+        jax.config.update("jax_compilation_cache_dir", cache_dir)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+        # A learner's run reads the cache but never attempts a write.
+        min_time = 0.0 if meta.get("cache_writable") else 1e9
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", min_time)
+
+
+def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Load the submission, then run every case and emit one frame per case."""
+    code: str = meta["code"]
+    linecache.cache[SUBMISSION_FILE] = (len(code), None, code.splitlines(True), SUBMISSION_FILE)
+    try:
+        compiled = compile(code, SUBMISSION_FILE, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        column = getattr(exc, "offset", None)
+        message = f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}"
+        _emit({"type": "compile_error", "message": message, "line": line, "column": column})
+        return
+    forbidden = find_forbidden(code, meta.get("forbid", []))
+    if forbidden:
+        name, line = forbidden
+        _emit({"type": "compile_error", "line": line, "column": None, "message":
+               f"`{name}` is not allowed in this problem: it asks you to build the "
+               "operation yourself."})
+        return
+
+    harness_ns: dict[str, Any] = {"__name__": "harness"}
+    exec(compile(meta["harness_code"], HARNESS_FILE, "exec"), harness_ns)
+    run_case = harness_ns["run_case"]
+
+    _emit({"type": "loading"})
+    module = type(sys)("submission")
+    module.__file__ = SUBMISSION_FILE
+    sys.modules["submission"] = module
+    import_out = _CappedText(MAX_CASE_STDOUT)
+    try:
+        with contextlib.redirect_stdout(import_out), contextlib.redirect_stderr(import_out):
+            exec(compiled, module.__dict__)
+    except BaseException as exc:  # noqa: BLE001 - anything the submission raises is its error
+        _emit({"type": "load_error", "message": _trimmed_traceback(exc),
+               "stdout": import_out.text(), "memory": _is_memory_error(exc)})
+        return
+    entry = module.__dict__.get(meta["entry"])
+    if entry is None:
+        _emit({"type": "compile_error", "line": None, "column": None, "message":
+               f"your code does not define `{meta['entry']}`, the name this problem calls"})
+        return
+    _emit({"type": "ready", "stdout": import_out.text()})
+
+    budget = int(meta["output_bytes"])
+    for index in range(len(meta["cases"])):
+        inputs = _case_inputs(meta, arrays, index)
+        out = _CappedText(MAX_CASE_STDOUT)
+        started = time.perf_counter()
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                output = _to_output(run_case(entry, inputs))
+        except BaseException as exc:  # noqa: BLE001
+            status = "memory" if _is_memory_error(exc) else "error"
+            _emit({"type": "case", "index": index, "status": status, "stdout": out.text(),
+                   "message": _trimmed_traceback(exc),
+                   "seconds": time.perf_counter() - started})
+            continue
+        if output.nbytes > budget:
+            _emit({"type": "case", "index": index, "status": "output", "stdout": out.text(),
+                   "message": f"the output has {output.nbytes} bytes, over the cap",
+                   "seconds": time.perf_counter() - started})
+            continue
+        budget -= output.nbytes
+        _emit({"type": "case", "index": index, "status": "ok", "stdout": out.text(),
+               "seconds": time.perf_counter() - started}, {"output": output})
+    _emit({"type": "done"})
+
+
+def main(settings: dict[str, Any]) -> None:
+    """Entry point in the freshly forked child; never returns."""
+    status = 0
+    try:
+        meta, arrays = read_request(0)
+        null = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        confine.apply(settings)
+        _configure_jax(meta)
+        run_submission(meta, arrays)
+    except confine.ConfinementError as exc:
+        with contextlib.suppress(Exception):
+            _emit({"type": "internal", "message": f"sandbox setup failed: {exc}"})
+        status = 70
+    except BaseException as exc:  # noqa: BLE001 - report, never let the zygote's code run on
+        with contextlib.suppress(Exception):
+            _emit({"type": "internal", "message": f"runner failed: {exc!r}"})
+        status = 71
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(status)

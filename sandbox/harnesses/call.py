@@ -1,0 +1,5 @@
+"""Default harness: call ``entry(**inputs)`` and return its result."""
+
+
+def run_case(entry, inputs):
+    return entry(**inputs)

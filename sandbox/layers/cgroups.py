@@ -1,0 +1,123 @@
+"""cgroup v1 memory / pids / cpu groups, one set per run.
+
+The supervisor creates the groups (below the cgroup its own process lives in, so a
+container's delegated subtree works), the child joins them before dropping
+privileges, and the supervisor kills whatever is left and removes them afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+CONTROLLERS = ("memory", "pids", "cpu")
+PREFIX = "tensorjudge"
+
+
+def _own_path(controller: str) -> Path | None:
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, names, path = line.split(":", 2)
+        if controller in names.split(","):
+            return ROOT / controller / path.lstrip("/")
+    return None
+
+
+def available() -> str | None:
+    for controller in CONTROLLERS:
+        base = _own_path(controller)
+        if base is None or not base.is_dir():
+            return f"cgroup v1 controller '{controller}' is not mounted under {ROOT}"
+        probe = base / PREFIX
+        try:
+            probe.mkdir(exist_ok=True)
+        except OSError as exc:
+            return f"cannot create cgroups under {base}: {exc.strerror}"
+    return None
+
+
+class RunGroup:
+    """The memory, pids and cpu cgroups of one run."""
+
+    def __init__(self, run_id: str):
+        self.paths: dict[str, Path] = {}
+        for controller in CONTROLLERS:
+            base = _own_path(controller)
+            assert base is not None
+            self.paths[controller] = base / PREFIX / run_id
+
+    def create(self, memory_mb: int, max_pids: int, cpu_cores: float = 1.0) -> None:
+        for path in self.paths.values():
+            path.mkdir(parents=True, exist_ok=True)
+        limit = memory_mb * 1024 * 1024
+        memory = self.paths["memory"]
+        (memory / "memory.limit_in_bytes").write_text(str(limit))
+        memsw = memory / "memory.memsw.limit_in_bytes"
+        if memsw.exists():  # no escaping the limit into swap
+            memsw.write_text(str(limit))
+        (self.paths["pids"] / "pids.max").write_text(str(max_pids))
+        cpu = self.paths["cpu"]
+        (cpu / "cpu.cfs_period_us").write_text("100000")
+        (cpu / "cpu.cfs_quota_us").write_text(str(int(100000 * cpu_cores)))
+
+    def join(self, pid: int) -> None:
+        """Move ``pid`` into every group (called by the child on itself)."""
+        for path in self.paths.values():
+            (path / "cgroup.procs").write_text(str(pid))
+
+    def oom_killed(self) -> bool:
+        """True if the kernel's OOM killer fired inside this run's memory group."""
+        try:
+            text = (self.paths["memory"] / "memory.oom_control").read_text()
+            failcnt = int((self.paths["memory"] / "memory.failcnt").read_text())
+        except (OSError, ValueError):
+            return False
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill" and int(value) > 0:
+                return True
+        return failcnt > 0 and "under_oom 1" in text
+
+    def peak_memory_bytes(self) -> int:
+        try:
+            return int((self.paths["memory"] / "memory.max_usage_in_bytes").read_text())
+        except (OSError, ValueError):
+            return 0
+
+    def pids(self) -> list[int]:
+        try:
+            text = (self.paths["pids"] / "cgroup.procs").read_text()
+        except OSError:
+            return []
+        return [int(p) for p in text.split()]
+
+    def kill_all(self) -> None:
+        """SIGKILL every process in the run, repeatedly, until none is left."""
+        for _ in range(50):
+            pids = self.pids()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.01)
+
+    def remove(self) -> None:
+        self.kill_all()
+        for path in self.paths.values():
+            for _ in range(50):
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # still has exiting tasks
+                    time.sleep(0.01)

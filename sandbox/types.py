@@ -1,0 +1,124 @@
+"""Plain records that describe a sandbox run and its outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one run.
+
+    time_s: wall-clock budget per case, in seconds (the run gets
+        ``startup_s + time_s * n_cases`` in total).
+    memory_mb: memory cgroup limit for the whole process tree, in MiB.
+    output_bytes: cap on the result channel (all output arrays together), in bytes.
+    log_bytes: cap on raw stdout/stderr; more than this ends the run as an output
+        limit.  Only the first ``log_keep_bytes`` are kept.
+    max_pids: pids cgroup limit (threads count too; XLA starts ~a dozen).
+    file_size_mb: RLIMIT_FSIZE for files in the scratch directory, in MiB.
+    startup_s: extra wall-clock allowance for loading the submission.
+    """
+
+    time_s: float = 5.0
+    memory_mb: int = 2048
+    output_bytes: int = 64 * 1024 * 1024
+    log_bytes: int = 1024 * 1024
+    log_keep_bytes: int = 64 * 1024
+    max_pids: int = 64
+    file_size_mb: int = 16
+    startup_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    """One case's inputs: scalars are Python numbers, arrays are NumPy arrays."""
+
+    name: str
+    inputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything a sandboxed child needs, and nothing else.
+
+    code: the untrusted module source (learner or reference).
+    harness_code: source defining ``run_case(entry, inputs)``.
+    entry: the name the harness looks up in the submitted module.
+    cases: inputs, run in order, all in one child.
+    forbid: dotted names the submission may not use (a teaching guard only).
+    cache_dir: persistent XLA compilation cache for this problem version, or None.
+    cache_writable: True only for the reference run that warms ``cache_dir``.
+    """
+
+    code: str
+    harness_code: str
+    entry: str
+    cases: tuple[CaseSpec, ...]
+    forbid: tuple[str, ...] = ()
+    cache_dir: str | None = None
+    cache_writable: bool = False
+
+
+class CaseStatus(StrEnum):
+    """How one case ended inside the sandbox (mapped to verdicts by the grader)."""
+
+    OK = "ok"
+    ERROR = "error"  # the submission raised
+    COMPILE_ERROR = "compile_error"  # syntax error, missing entry, forbidden name
+    TIME = "time"
+    MEMORY = "memory"
+    OUTPUT = "output"
+    CRASHED = "crashed"  # the process died (signal, exit) during this case
+    NOT_RUN = "not_run"  # an earlier case ended the process
+    INTERNAL = "internal"  # the sandbox itself failed
+
+
+class Termination(StrEnum):
+    """Why the child process ended."""
+
+    EXITED = "exited"
+    TIME = "time"
+    MEMORY = "memory"
+    OUTPUT = "output"
+    SIGNAL = "signal"
+    INTERNAL = "internal"
+
+
+@dataclass
+class CaseOutcome:
+    """One case's result as observed by the supervisor.
+
+    output: the returned array (already size-checked), None unless status is OK.
+    time_ms: wall time seen by the supervisor between this case's frame and the
+        previous one (includes tracing and compilation).
+    stdout: what the case printed through ``sys.stdout``/``sys.stderr`` (capped).
+    message: error text, trimmed to the submission's own traceback lines.
+    line, column: source position for compile errors (1-based), else None.
+    """
+
+    name: str
+    status: CaseStatus
+    output: np.ndarray | None = None
+    time_ms: float = 0.0
+    stdout: str = ""
+    message: str = ""
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass
+class RunResult:
+    """Outcome of one sandbox run: per-case outcomes plus how the process ended."""
+
+    cases: list[CaseOutcome]
+    termination: Termination
+    exit_detail: str = ""
+    log: str = ""  # raw fd 1/2 output, capped; shown only when every case is visible
+    log_truncated: bool = False
+    wall_ms: float = 0.0
+    layers: tuple[str, ...] = field(default_factory=tuple)
