@@ -73,23 +73,24 @@ class _CappedText(io.StringIO):
         return self.getvalue() + ("\n[output truncated]" if self.truncated else "")
 
 
-def _trimmed_traceback(exc: BaseException) -> str:
-    """The exception with only the submission's own frames, capped in length."""
+def _error_fields(exc: BaseException) -> dict[str, str]:
+    """``message``: the exception with only the submission's own frames (capped);
+    ``summary``: the same frames and the exception type, without its message, which
+    is what hidden cases show (a message could echo hidden inputs)."""
     try:
-        return _format_traceback(exc)
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if f.filename == SUBMISSION_FILE]
+        trace = ""
+        if frames:
+            trace = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
+        text = trace + "".join(traceback.format_exception_only(type(exc), exc))
+        if len(text) > MAX_MESSAGE:
+            text = text[:MAX_MESSAGE] + "\n[message truncated]"
+        summary = f"{trace}{type(exc).__name__} (message hidden on hidden cases)"
+        return {"message": text, "summary": summary[:MAX_MESSAGE]}
     except BaseException:  # noqa: BLE001 - a hostile __str__ must not break the runner
-        return f"{type(exc).__name__} (its message could not be printed)"
-
-
-def _format_traceback(exc: BaseException) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == SUBMISSION_FILE]
-    parts = []
-    if frames:
-        parts.append("Traceback (most recent call last):\n")
-        parts.extend(traceback.format_list(frames))
-    parts.extend(traceback.format_exception_only(type(exc), exc))
-    text = "".join(parts)
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "\n[message truncated]"
+        text = f"{type(exc).__name__} (its message could not be printed)"
+        return {"message": text, "summary": text}
 
 
 def _is_memory_error(exc: BaseException) -> bool:
@@ -161,7 +162,7 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         with contextlib.redirect_stdout(import_out), contextlib.redirect_stderr(import_out):
             exec(compiled, module.__dict__)
     except BaseException as exc:  # noqa: BLE001 - anything the submission raises is its error
-        _emit({"type": "load_error", "message": _trimmed_traceback(exc),
+        _emit({"type": "load_error", **_error_fields(exc),
                "stdout": import_out.text(), "memory": _is_memory_error(exc)})
         return
     entry = module.__dict__.get(meta["entry"])
@@ -182,7 +183,7 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         except BaseException as exc:  # noqa: BLE001
             status = "memory" if _is_memory_error(exc) else "error"
             _emit({"type": "case", "index": index, "status": status, "stdout": out.text(),
-                   "message": _trimmed_traceback(exc),
+                   **_error_fields(exc),
                    "seconds": time.perf_counter() - started})
             continue
         if output.nbytes > budget:

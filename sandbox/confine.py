@@ -80,6 +80,8 @@ def apply(settings: dict[str, Any]) -> list[str]:
         uid = sandbox_uid(pid)
         if _layer("uid", disabled):
             os.chown(scratch, uid, uid)
+            if settings.get("cache_dir") and settings.get("cache_writable"):
+                os.chown(settings["cache_dir"], uid, uid)  # only the warming run writes
         os.chdir(scratch)
         os.environ.clear()
         os.environ.update({"HOME": scratch, "TMPDIR": scratch, "PATH": "/nonexistent"})

@@ -375,7 +375,7 @@ class _Run:
         outcome = CaseOutcome(
             name=self.request.cases[index].name, status=status, output=output,
             time_ms=(now - self.last_frame) * 1000, stdout=str(meta.get("stdout", "")),
-            message=str(meta.get("message", "")),
+            message=str(meta.get("message", "")), summary=str(meta.get("summary", "")),
         )
         self.outcomes[index] = outcome
         if self.on_case is not None:
@@ -421,6 +421,7 @@ class _Run:
             event = self.events["load_error"]
             status_ = CaseStatus.MEMORY if event.get("memory") else CaseStatus.ERROR
             result.cases = [CaseOutcome(n, status_, message=str(event.get("message", "")),
+                                        summary=str(event.get("summary", "")),
                                         stdout=str(event.get("stdout", ""))) for n in names]
             return result
         first_missing = True

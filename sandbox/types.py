@@ -98,6 +98,7 @@ class CaseOutcome:
         previous one (includes tracing and compilation).
     stdout: what the case printed through ``sys.stdout``/``sys.stderr`` (capped).
     message: error text, trimmed to the submission's own traceback lines.
+    summary: the same without the exception's message (safe to show for hidden cases).
     line, column: source position for compile errors (1-based), else None.
     """
 
@@ -107,6 +108,7 @@ class CaseOutcome:
     time_ms: float = 0.0
     stdout: str = ""
     message: str = ""
+    summary: str = ""
     line: int | None = None
     column: int | None = None
 

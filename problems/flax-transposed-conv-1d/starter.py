@@ -1,6 +1,6 @@
 import flax.linen as nn
-import jax
-import jax.numpy as jnp
+import jax  # noqa: F401
+import jax.numpy as jnp  # noqa: F401
 
 
 class MyTransposedConv(nn.Module):

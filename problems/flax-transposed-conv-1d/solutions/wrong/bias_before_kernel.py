@@ -1,5 +1,5 @@
 # expect: wrong_answer
-# mistake: Flax hands out parameter keys in creation order, so declaring bias before kernel gives the kernel a different random draw; create kernel first.
+# mistake: Parameter keys follow creation order; create kernel before bias to get the same draw.
 import flax.linen as nn
 import jax
 

@@ -1,5 +1,5 @@
 # expect: wrong_answer
-# mistake: Wrapping nn.ConvTranspose puts the parameters in a submodule whose random key differs from this module's, so declare kernel and bias directly with self.param.
+# mistake: nn.ConvTranspose nests its params in a submodule; create kernel and bias with self.param.
 import flax.linen as nn
 
 

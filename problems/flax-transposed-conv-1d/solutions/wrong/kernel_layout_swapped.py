@@ -1,5 +1,5 @@
 # expect: runtime_error
-# mistake: In the WIO layout the kernel is (kernel_size, C_in, features); a (kernel_size, features, C_in) kernel only happens to work when C_in == features.
+# mistake: WIO means (kernel_size, C_in, features); the swapped shape breaks when C_in != features.
 import flax.linen as nn
 import jax
 

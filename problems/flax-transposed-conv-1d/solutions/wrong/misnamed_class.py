@@ -1,5 +1,5 @@
 # expect: compile_error
-# mistake: The grader looks for a class called MyTransposedConv; a module named anything else cannot be found.
+# mistake: The grader looks for a class named MyTransposedConv; rename your module to match.
 import flax.linen as nn
 import jax
 

@@ -1,5 +1,5 @@
 # expect: runtime_error
-# mistake: conv_transpose needs a batch axis ("NWC" is 3-D); add one with x[None] before the call and drop it afterwards.
+# mistake: NWC needs a batch axis: pass x[None] to conv_transpose and drop that axis afterwards.
 import flax.linen as nn
 import jax
 

@@ -1,5 +1,5 @@
 # expect: wrong_answer
-# mistake: The kernel must use lecun_normal(), whose scale depends on kernel_size * C_in; a fixed-scale normal() init draws different weights.
+# mistake: Initialise the kernel with lecun_normal(), not a fixed-scale normal().
 import flax.linen as nn
 import jax
 

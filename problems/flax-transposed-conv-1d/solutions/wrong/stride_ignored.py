@@ -1,5 +1,5 @@
 # expect: wrong_answer
-# mistake: The stride is what makes a transposed convolution upsample; passing strides=(1,) leaves the length at L instead of L * stride.
+# mistake: strides=(1,) never upsamples; pass strides=(stride,) to get L * stride positions.
 import flax.linen as nn
 import jax
 

@@ -1,5 +1,5 @@
 # expect: wrong_answer
-# mistake: transpose_kernel=True flips the kernel in space and swaps its in/out axes (the Keras convention), which is not what this problem asks for; leave it at the default False.
+# mistake: transpose_kernel=True flips the taps and swaps the in/out axes; keep the default False.
 import flax.linen as nn
 import jax
 

@@ -1,5 +1,5 @@
 # expect: wrong_answer
-# mistake: padding="VALID" keeps every overlapping tap, so the output is longer than L * stride; use padding="SAME" to get exactly L * stride positions.
+# mistake: VALID keeps every overlapping tap, so the output is too long; use padding="SAME".
 import flax.linen as nn
 import jax
 

@@ -1,5 +1,5 @@
 # expect: runtime_error
-# mistake: conv_transpose takes its stride as strides=; window_strides= belongs to conv_general_dilated and raises a TypeError here.
+# mistake: conv_transpose spells it strides=; window_strides= is conv_general_dilated's keyword.
 import flax.linen as nn
 import jax
 

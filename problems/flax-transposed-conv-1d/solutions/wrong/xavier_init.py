@@ -1,5 +1,5 @@
 # expect: wrong_answer
-# mistake: xavier_uniform() is a different initializer from lecun_normal() (uniform, and scaled by fan-in plus fan-out), so the kernel values do not match.
+# mistake: Initialise the kernel with lecun_normal(); xavier_uniform() draws different values.
 import flax.linen as nn
 import jax
 

@@ -1,0 +1,40 @@
+"""Settings, read from ``TENSORJUDGE_*`` environment variables (the only place that reads them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Service and grader configuration.
+
+    data_dir: database, expected-output cache (mode 0700) and compile cache.
+    problems_dir / reference_dir: where problem folders and reference solutions live.
+    scratch_root: per-run scratch directories (on tmpfs, charged to the run's cgroup).
+    sandbox_disable_layers: DEVELOPMENT ONLY, comma-separated layer names to skip;
+        logged loudly and reported by the service.  Empty by default.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TENSORJUDGE_", extra="ignore")
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    problems_dir: Path = PROJECT_ROOT / "problems"
+    reference_dir: Path = PROJECT_ROOT / "reference"
+    scratch_root: str = "/dev/shm/tensorjudge-scratch"
+    sandbox_disable_layers: str = ""
+
+    @property
+    def disabled_layers(self) -> tuple[str, ...]:
+        return tuple(n.strip() for n in self.sandbox_disable_layers.split(",") if n.strip())
+
+    @property
+    def expected_cache_dir(self) -> Path:
+        return self.data_dir / "expected"
+
+    @property
+    def xla_cache_dir(self) -> Path:
+        return self.data_dir / "xla-cache"

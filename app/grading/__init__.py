@@ -1,0 +1,1 @@
+"""Grading: run a submission in the sandbox and compare with expected outputs."""

@@ -1,0 +1,166 @@
+"""The grader: expected outputs (cached), a sandboxed run, comparison, verdicts.
+
+Expected outputs come from running the reference solution in the same sandbox as
+learners (instructor code is untrusted too) and are cached on disk per problem
+version and numerical stack.  That same reference run is the only run allowed to
+write the problem version's XLA compilation cache; learners' runs read it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import time
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+from app.grading.compare import compare
+from app.grading.verdicts import CaseResult, GradeResult, Verdict, overall_verdict
+from app.problems.manifest import Case, Problem
+from sandbox import CaseOutcome, CaseSpec, CaseStatus, Limits, RunRequest, Sandbox
+
+STACK = tuple(f"{name}=={version(name)}" for name in ("jax", "jaxlib", "flax", "numpy"))
+
+_STATUS_VERDICT = {
+    CaseStatus.ERROR: Verdict.RUNTIME_ERROR,
+    CaseStatus.CRASHED: Verdict.RUNTIME_ERROR,
+    CaseStatus.COMPILE_ERROR: Verdict.COMPILE_ERROR,
+    CaseStatus.TIME: Verdict.TIME_LIMIT_EXCEEDED,
+    CaseStatus.MEMORY: Verdict.MEMORY_LIMIT_EXCEEDED,
+    CaseStatus.OUTPUT: Verdict.OUTPUT_LIMIT_EXCEEDED,
+    CaseStatus.INTERNAL: Verdict.INTERNAL_ERROR,
+}
+
+
+class ReferenceFailed(RuntimeError):
+    """The reference solution did not produce an output for some case."""
+
+    def __init__(self, slug: str, case: str, detail: str):
+        super().__init__(f"{slug}: reference fails on case '{case}': {detail}")
+        self.slug, self.case, self.detail = slug, case, detail
+
+
+def cache_key(problem: Problem) -> str:
+    """Names everything expected outputs depend on: the version and the numerical stack."""
+    return hashlib.sha256("\n".join((problem.fingerprint, *STACK)).encode()).hexdigest()[:32]
+
+
+def limits_for(problem: Problem) -> Limits:
+    return Limits(time_s=problem.manifest.limits.time_s, memory_mb=problem.manifest.limits.memory_mb)
+
+
+def _specs(cases: tuple[Case, ...]) -> tuple[CaseSpec, ...]:
+    return tuple(CaseSpec(case.name, case.inputs) for case in cases)
+
+
+class Grader:
+    """Grades code against problems; owns one ``Sandbox`` (one run at a time)."""
+
+    def __init__(self, sandbox: Sandbox, data_dir: Path):
+        self.sandbox = sandbox
+        self.expected_dir = Path(data_dir) / "expected"
+        self.xla_dir = Path(data_dir) / "xla-cache"
+        for path, mode in ((Path(data_dir), 0o711), (self.expected_dir, 0o700),
+                           (self.xla_dir, 0o711)):
+            path.mkdir(parents=True, exist_ok=True)
+            os.chmod(path, mode)
+
+    def xla_cache_for(self, problem: Problem) -> str:
+        path = self.xla_dir / cache_key(problem)
+        path.mkdir(mode=0o755, exist_ok=True)
+        return str(path)
+
+    def reference_outputs(self, problem: Problem, use_cache: bool = True) -> dict[str, np.ndarray]:
+        """Expected output per case name, computed in the sandbox once per version."""
+        path = self.expected_dir / f"{problem.slug}-{cache_key(problem)}.npz"
+        if use_cache and path.exists():
+            with np.load(path, allow_pickle=False) as archive:
+                return {name: archive[name] for name in archive.files}
+        request = RunRequest(
+            code=problem.reference, harness_code=problem.harness_code,
+            entry=problem.manifest.entry, cases=_specs(problem.cases),
+            cache_dir=self.xla_cache_for(problem), cache_writable=True,
+        )
+        result = self.sandbox.run(request, limits_for(problem))
+        outputs = {}
+        for outcome in result.cases:
+            if outcome.status is not CaseStatus.OK or outcome.output is None:
+                raise ReferenceFailed(problem.slug, outcome.name,
+                                      f"{outcome.status.value}: {outcome.message or result.exit_detail}")
+            outputs[outcome.name] = outcome.output
+        buffer = io.BytesIO()
+        np.savez(buffer, allow_pickle=False, **outputs)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(buffer.getvalue())
+        os.replace(tmp, path)  # atomic: readers never see half a file
+        return outputs
+
+    def grade(self, problem: Problem, code: str, mode: str = "submit",
+              on_case: Callable[[CaseResult], None] | None = None) -> GradeResult:
+        """Grade ``code``: mode "run" uses the visible cases, "submit" all of them."""
+        started = time.monotonic()
+        cases = problem.select(mode)
+        expected = self.reference_outputs(problem)
+        request = RunRequest(
+            code=code, harness_code=problem.harness_code, entry=problem.manifest.entry,
+            cases=_specs(cases), forbid=tuple(problem.manifest.forbid),
+            cache_dir=self.xla_cache_for(problem), cache_writable=False,
+        )
+        results: dict[int, CaseResult] = {}
+
+        def judge(index: int, outcome: CaseOutcome) -> None:
+            results[index] = self._judge(problem, cases[index], outcome, expected[cases[index].name])
+            if on_case is not None:
+                on_case(results[index])
+
+        run = self.sandbox.run(request, limits_for(problem), on_case=judge)
+        ended_by: Verdict | None = None
+        for index, outcome in enumerate(run.cases):
+            if index not in results:
+                case = self._judge(problem, cases[index], outcome, expected[cases[index].name])
+                if outcome.status is CaseStatus.NOT_RUN:
+                    case.verdict = ended_by or Verdict.RUNTIME_ERROR
+                ended_by = ended_by or case.verdict
+                results[index] = case
+                if on_case is not None:
+                    on_case(case)
+        ordered = [results[i] for i in range(len(cases))]
+        all_visible = all(case.visible for case in cases)
+        return GradeResult(
+            verdict=overall_verdict(ordered), cases=ordered,
+            stdout=run.log if all_visible else "",
+            wall_ms=(time.monotonic() - started) * 1000,
+        )
+
+    @staticmethod
+    def _judge(problem: Problem, case: Case, outcome: CaseOutcome,
+               expected: np.ndarray) -> CaseResult:
+        result = CaseResult(
+            name=case.name, visible=case.visible, verdict=Verdict.ACCEPTED,
+            expected_shape=list(expected.shape), time_ms=round(outcome.time_ms, 1),
+            stdout=outcome.stdout if case.visible else "", line=outcome.line,
+            column=outcome.column,
+        )
+        if outcome.status is not CaseStatus.OK or outcome.output is None:
+            result.verdict = _STATUS_VERDICT.get(outcome.status, Verdict.RUNTIME_ERROR)
+            result.message = outcome.message if case.visible else (outcome.summary or outcome.message)
+            return result
+        tolerance = problem.manifest.tolerance
+        comparison = compare(expected, outcome.output, tolerance.rtol, tolerance.atol,
+                             tolerance.nan)
+        result.actual_shape = list(outcome.output.shape)
+        result.verdict = Verdict.ACCEPTED if comparison.ok else Verdict.WRONG_ANSWER
+        result.message = comparison.message
+        if not case.visible and not comparison.ok and comparison.mismatches is not None:
+            # Never print expected values of a hidden case.
+            result.message = (f"{comparison.mismatches} of {expected.size} values differ; "
+                              f"first at index {comparison.first_mismatch}")
+        result.max_abs_error = comparison.max_abs_error
+        result.max_rel_error = comparison.max_rel_error
+        result.mismatches = comparison.mismatches
+        result.first_mismatch = comparison.first_mismatch
+        return result

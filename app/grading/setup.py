@@ -1,0 +1,23 @@
+"""Build a grader whose sandbox passed the fail-closed self-check."""
+
+from __future__ import annotations
+
+from app.config import Settings
+from app.grading.engine import Grader
+from sandbox import Sandbox
+from sandbox.selfcheck import check
+
+
+def build_grader(settings: Settings) -> Grader:
+    """Start a sandbox, prove its isolation, wrap it in a ``Grader``.
+
+    Raises ``sandbox.selfcheck.IsolationUnavailable`` (naming the layer) instead of
+    returning a grader that would run code without every required layer.
+    """
+    sandbox = Sandbox(scratch_root=settings.scratch_root, disabled_layers=settings.disabled_layers)
+    try:
+        check(sandbox)
+    except BaseException:
+        sandbox.close()
+        raise
+    return Grader(sandbox, settings.data_dir)

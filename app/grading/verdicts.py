@@ -1,0 +1,87 @@
+"""Verdicts and the per-case / per-submission result records."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "accepted"
+    WRONG_ANSWER = "wrong_answer"
+    RUNTIME_ERROR = "runtime_error"
+    COMPILE_ERROR = "compile_error"
+    TIME_LIMIT_EXCEEDED = "time_limit_exceeded"
+    MEMORY_LIMIT_EXCEEDED = "memory_limit_exceeded"
+    OUTPUT_LIMIT_EXCEEDED = "output_limit_exceeded"
+    INTERNAL_ERROR = "internal_error"  # the grader's fault, never the learner's
+
+    @property
+    def label(self) -> str:
+        """Human spelling, e.g. "Wrong answer"."""
+        return self.value.replace("_", " ").capitalize()
+
+
+@dataclass
+class CaseResult:
+    """One case's verdict and the figures a learner needs to understand it.
+
+    Errors are measured on the flattened outputs: max_abs_error = max |got - want|,
+    max_rel_error = max |got - want| / max(|want|, tiny); ``mismatches`` counts
+    elements outside tolerance, ``first_mismatch`` is the first such flat index.
+    """
+
+    name: str
+    visible: bool
+    verdict: Verdict
+    message: str = ""
+    max_abs_error: float | None = None
+    max_rel_error: float | None = None
+    mismatches: int | None = None
+    first_mismatch: int | None = None
+    expected_shape: list[int] | None = None
+    actual_shape: list[int] | None = None
+    time_ms: float = 0.0
+    stdout: str = ""
+    line: int | None = None
+    column: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class GradeResult:
+    """A whole submission's outcome: overall verdict plus each case's result."""
+
+    verdict: Verdict
+    cases: list[CaseResult] = field(default_factory=list)
+    stdout: str = ""
+    wall_ms: float = 0.0
+
+    @property
+    def passed(self) -> int:
+        return sum(case.verdict is Verdict.ACCEPTED for case in self.cases)
+
+    @property
+    def total(self) -> int:
+        return len(self.cases)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "passed": self.passed,
+            "total": self.total,
+            "cases": [case.to_dict() for case in self.cases],
+            "stdout": self.stdout,
+            "wall_ms": self.wall_ms,
+        }
+
+
+def overall_verdict(cases: list[CaseResult]) -> Verdict:
+    """The first non-accepted case's verdict, else accepted."""
+    for case in cases:
+        if case.verdict is not Verdict.ACCEPTED:
+            return case.verdict
+    return Verdict.ACCEPTED

@@ -1,0 +1,1 @@
+"""Problems as data: folders under ``problems/`` with a ``problem.toml`` manifest."""
