@@ -75,13 +75,14 @@ def check_problem(grader: Grader, folder: Path, reference_dir: Path) -> ProblemR
                f"outputs differ between two runs on: {', '.join(unstable)}" if unstable
                else f"ran all {len(first)} cases twice, identical outputs")
     for solution in problem.solutions:
-        result = grader.grade(problem, solution.code, "submit")
+        result = grader.grade(problem, solution.code, "submit",
+                              stop_on_failure=solution.expect is not Verdict.ACCEPTED)
         name = str(solution.path.relative_to(folder))
         ok = result.verdict is solution.expect
         detail = f"{result.verdict.value}" + ("" if ok else f" (expected {solution.expect.value}; "
                                               f"{_first_failure(result)})")
         report.add(name, ok, detail)
-    starter = grader.grade(problem, problem.starter, "submit")
+    starter = grader.grade(problem, problem.starter, "submit", stop_on_failure=True)
     report.add("starter.py", starter.verdict is not Verdict.ACCEPTED,
                f"{starter.verdict.value}" + (" (the starter must not pass)"
                                              if starter.verdict is Verdict.ACCEPTED else ""))

@@ -130,8 +130,12 @@ class Sandbox:
         return zygote
 
     def run(self, request: RunRequest, limits: Limits,
-            on_case: Callable[[int, CaseOutcome], None] | None = None) -> RunResult:
-        """Run ``request`` under ``limits``; ``on_case`` is called as each case finishes."""
+            on_case: Callable[[int, CaseOutcome], bool | None] | None = None) -> RunResult:
+        """Run ``request`` under ``limits``.
+
+        ``on_case(index, outcome)`` is called as each case finishes; if it returns True
+        the run stops there and the remaining cases are reported as not run.
+        """
         with self._lock:
             try:
                 return _Run(self, request, limits, on_case).execute()
@@ -177,7 +181,7 @@ class _Run:
     """State of one run, from cgroup creation to cleanup."""
 
     def __init__(self, sandbox: Sandbox, request: RunRequest, limits: Limits,
-                 on_case: Callable[[int, CaseOutcome], None] | None):
+                 on_case: Callable[[int, CaseOutcome], bool | None] | None):
         self.sandbox = sandbox
         self.request = request
         self.limits = limits
@@ -307,7 +311,8 @@ class _Run:
                         self._on_log(pid, data)
                     else:
                         for frame in reader.feed(data):
-                            self._on_frame(frame)
+                            if self._on_frame(frame) and self.killed_for is None:
+                                self._kill(pid, Termination.STOPPED)
                             deadline = self.last_frame + (
                                 self.limits.time_s if "ready" in self.events
                                 else self.limits.startup_s)
@@ -341,34 +346,37 @@ class _Run:
         if self.log_total > self.limits.log_bytes and self.killed_for is None:
             self._kill(pid, Termination.OUTPUT)
 
-    def _on_frame(self, frame: bytes) -> None:
+    def _on_frame(self, frame: bytes) -> bool:
+        """Record one frame; True if the caller asked to stop the run."""
         now = time.monotonic()
         try:
             meta, arrays = decode_payload(frame)
         except ProtocolError as exc:
             log.info("run %s: dropped a bad frame: %s", self.run_id, exc)
-            return
+            return False
         kind = meta.get("type")
+        stop = False
         if kind == "case":
-            self._on_case_frame(meta, arrays, now)
+            stop = self._on_case_frame(meta, arrays, now)
         elif kind in ("ready", "compile_error", "load_error", "done", "internal", "loading"):
             if kind == "loading":
                 self.untrusted_started = True
             self.events.setdefault(kind, meta)
         self.last_frame = now
+        return stop
 
-    def _on_case_frame(self, meta: dict, arrays: dict, now: float) -> None:
+    def _on_case_frame(self, meta: dict, arrays: dict, now: float) -> bool:
         index = meta.get("index")
         if not isinstance(index, int) or not 0 <= index < len(self.request.cases):
-            return
+            return False
         if index in self.outcomes or "ready" not in self.events:
-            return  # first frame per case wins; nothing counts before the entry loaded
+            return False  # first frame per case wins; nothing counts before the entry loaded
         try:
             status = CaseStatus(meta.get("status"))
         except ValueError:
-            return
+            return False
         if status not in (CaseStatus.OK, CaseStatus.ERROR, CaseStatus.MEMORY, CaseStatus.OUTPUT):
-            return
+            return False
         output = arrays.get("output") if status is CaseStatus.OK else None
         if status is CaseStatus.OK and output is None:
             status = CaseStatus.ERROR
@@ -378,10 +386,12 @@ class _Run:
             message=str(meta.get("message", "")), summary=str(meta.get("summary", "")),
         )
         self.outcomes[index] = outcome
-        if self.on_case is not None:
-            self.on_case(index, outcome)
+        return bool(self.on_case is not None and self.on_case(index, outcome))
 
     def _termination(self, status: int) -> tuple[Termination, str]:
+        if self.killed_for is Termination.TIME and self.group and self.group.hit_memory_limit():
+            # Thrashing at the cgroup limit: the kernel's OOM killer was about to fire.
+            return Termination.MEMORY, "memory limit reached (killed at the time limit)"
         if self.killed_for is not None:
             return self.killed_for, f"killed: {self.killed_for.value} limit"
         if self.group and self.group.oom_killed():
@@ -429,7 +439,7 @@ class _Run:
             if index in self.outcomes:
                 result.cases.append(self.outcomes[index])
                 continue
-            if first_missing:
+            if first_missing and termination is not Termination.STOPPED:
                 first_missing = False
                 status_ = {Termination.TIME: CaseStatus.TIME, Termination.MEMORY: CaseStatus.MEMORY,
                            Termination.OUTPUT: CaseStatus.OUTPUT}.get(termination, CaseStatus.CRASHED)

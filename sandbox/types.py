@@ -86,6 +86,7 @@ class Termination(StrEnum):
     MEMORY = "memory"
     OUTPUT = "output"
     SIGNAL = "signal"
+    STOPPED = "stopped"  # the caller asked to stop after a case (e.g. first failure)
     INTERNAL = "internal"
 
 

@@ -100,8 +100,13 @@ class Grader:
         return outputs
 
     def grade(self, problem: Problem, code: str, mode: str = "submit",
-              on_case: Callable[[CaseResult], None] | None = None) -> GradeResult:
-        """Grade ``code``: mode "run" uses the visible cases, "submit" all of them."""
+              on_case: Callable[[CaseResult], None] | None = None,
+              stop_on_failure: bool = False) -> GradeResult:
+        """Grade ``code``: mode "run" uses the visible cases, "submit" all of them.
+
+        ``stop_on_failure`` ends the run at the first non-accepted case (the overall
+        verdict is already decided then); later cases are reported as not run.
+        """
         started = time.monotonic()
         cases = problem.select(mode)
         expected = self.reference_outputs(problem)
@@ -112,10 +117,11 @@ class Grader:
         )
         results: dict[int, CaseResult] = {}
 
-        def judge(index: int, outcome: CaseOutcome) -> None:
+        def judge(index: int, outcome: CaseOutcome) -> bool:
             results[index] = self._judge(problem, cases[index], outcome, expected[cases[index].name])
             if on_case is not None:
                 on_case(results[index])
+            return stop_on_failure and results[index].verdict is not Verdict.ACCEPTED
 
         run = self.sandbox.run(request, limits_for(problem), on_case=judge)
         ended_by: Verdict | None = None
@@ -123,7 +129,7 @@ class Grader:
             if index not in results:
                 case = self._judge(problem, cases[index], outcome, expected[cases[index].name])
                 if outcome.status is CaseStatus.NOT_RUN:
-                    case.verdict = ended_by or Verdict.RUNTIME_ERROR
+                    case.verdict = ended_by or overall_verdict(list(results.values()))
                 ended_by = ended_by or case.verdict
                 results[index] = case
                 if on_case is not None:

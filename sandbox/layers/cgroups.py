@@ -84,6 +84,13 @@ class RunGroup:
                 return True
         return failcnt > 0 and "under_oom 1" in text
 
+    def hit_memory_limit(self) -> bool:
+        """True if the run's memory use ever reached the limit (``memory.failcnt``)."""
+        try:
+            return int((self.paths["memory"] / "memory.failcnt").read_text()) > 0
+        except (OSError, ValueError):
+            return False
+
     def peak_memory_bytes(self) -> int:
         try:
             return int((self.paths["memory"] / "memory.max_usage_in_bytes").read_text())

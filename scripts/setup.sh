@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Set up everything TensorJudge needs on a fresh Debian machine (idempotent, fast when done).
+#  - a world-readable Python 3.11 (Debian's): the sandbox drops to an unprivileged uid
+#    that must be able to read the standard library;
+#  - .venv with the pinned dependencies (reinstalled only when pyproject.toml changes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=/usr/bin/python3.11
+apt_install() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: need root to install Debian packages: $*" >&2
+        exit 1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if [ ! -x "$PYTHON" ] || ! "$PYTHON" -c "import venv, ensurepip" 2>/dev/null; then
+    echo "setup: installing Debian's python3.11 and venv"
+    apt_install python3.11 python3.11-venv
+fi
+if ! ldconfig -p | grep -q libseccomp.so.2; then
+    apt_install libseccomp2
+fi
+
+if [ ! -x .venv/bin/python ] || [ "$(readlink -f .venv/bin/python)" != "$(readlink -f "$PYTHON")" ]; then
+    echo "setup: creating .venv from $PYTHON"
+    rm -rf .venv
+    "$PYTHON" -m venv .venv
+    .venv/bin/pip install -q --upgrade pip
+fi
+
+stamp=".venv/.tensorjudge-installed"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "setup: installing Python dependencies (pinned in pyproject.toml)"
+    .venv/bin/pip install -q -e '.[test]'
+    echo "$want" > "$stamp"
+fi

@@ -1,0 +1,98 @@
+"""The ``tensorjudge`` command as a user runs it: a real subprocess, real sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA_DIR, PROBLEMS, ROOT, SEED_SLUG
+from tests.grading.test_engine import TINY_MANIFEST, TINY_REFERENCE
+
+TENSORJUDGE = [sys.executable, "-m", "app"]
+
+
+def tj(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TENSORJUDGE_DATA_DIR": str(DATA_DIR)}
+    return subprocess.run([*TENSORJUDGE, *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=timeout)
+
+
+def test_grade_reference_is_accepted_and_exits_zero():
+    done = tj("grade", SEED_SLUG, "reference/flax_transposed_conv_1d.py")
+    assert done.returncode == 0, done.stderr
+    assert "Accepted" in done.stdout and "18/18 cases passed" in done.stdout
+
+
+def test_grade_json_reports_every_case_and_exits_one_when_wrong():
+    wrong = PROBLEMS / SEED_SLUG / "solutions" / "wrong" / "valid_padding.py"
+    done = tj("grade", SEED_SLUG, str(wrong), "--mode", "run", "--json")
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout)
+    assert document["verdict"] == "wrong_answer"
+    assert [c["name"] for c in document["cases"]][:1] == ["worked-example"]
+    for case in document["cases"]:
+        assert {"name", "verdict", "max_abs_error", "max_rel_error", "message"} <= set(case)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("grade", "no-such-problem", "reference/flax_transposed_conv_1d.py"),
+        ("grade", "../problems", "reference/flax_transposed_conv_1d.py"),
+        ("grade", SEED_SLUG, "does/not/exist.py"),
+        ("grade", SEED_SLUG, "reference/flax_transposed_conv_1d.py", "--mode", "fast"),
+        ("grade",),
+    ],
+)
+def test_usage_errors_exit_two(args):
+    done = tj(*args)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+
+
+@pytest.fixture()
+def problem_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "problems" / "vector-add"
+    (folder / "solutions" / "correct").mkdir(parents=True)
+    (folder / "solutions" / "wrong").mkdir(parents=True)
+    (folder / "problem.toml").write_text(TINY_MANIFEST)
+    (folder / "statement.md").write_text("Add two vectors.\n")
+    (folder / "starter.py").write_text("def add(a, b):\n    raise NotImplementedError\n")
+    (folder / "solutions" / "correct" / "plain.py").write_text("# expect: accepted\n" + TINY_REFERENCE)
+    (folder / "solutions" / "wrong" / "minus.py").write_text(
+        "# expect: wrong_answer\n# mistake: subtracts\ndef add(a, b):\n    return a - b\n")
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "vector_add.py").write_text(TINY_REFERENCE)
+    return folder
+
+
+def test_check_passes_on_a_sound_problem_folder(problem_folder: Path):
+    done = tj("check", "--problems-dir", str(problem_folder.parent))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1/1 problems hold" in done.stdout
+
+
+def test_check_fails_naming_problem_and_case_when_the_reference_breaks(problem_folder: Path):
+    reference = problem_folder.parent.parent / "reference" / "vector_add.py"
+    reference.write_text("def add(a, b):\n    if len(a) > 3:\n        raise RuntimeError('broken')\n"
+                         "    return a + b\n")
+    done = tj("check", "--problems-dir", str(problem_folder.parent), "--json")
+    assert done.returncode == 1
+    document = json.loads(done.stdout)
+    failing = [f for p in document["problems"] for f in p["findings"] if not f["ok"]]
+    assert failing and "vector-add" in failing[0]["detail"] and "hidden-random" in failing[0]["detail"]
+
+
+def test_check_fails_when_a_solution_gets_another_verdict(problem_folder: Path):
+    shutil.copy(problem_folder / "solutions" / "wrong" / "minus.py",
+                problem_folder / "solutions" / "correct" / "not_really.py")
+    (problem_folder / "solutions" / "correct" / "not_really.py").write_text(
+        "# expect: accepted\ndef add(a, b):\n    return a - b\n")
+    done = tj("check", "--problems-dir", str(problem_folder.parent))
+    assert done.returncode == 1
+    assert "FAIL vector-add: solutions/correct/not_really.py" in done.stdout
