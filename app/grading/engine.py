@@ -22,8 +22,10 @@ from app.grading.compare import compare
 from app.grading.verdicts import CaseResult, GradeResult, Verdict, overall_verdict
 from app.problems.manifest import Case, Problem
 from sandbox import CaseOutcome, CaseSpec, CaseStatus, Limits, RunRequest, Sandbox
+from sandbox.supervisor import CHILD_XLA_FLAGS
 
-STACK = tuple(f"{name}=={version(name)}" for name in ("jax", "jaxlib", "flax", "numpy"))
+STACK = (*(f"{name}=={version(name)}" for name in ("jax", "jaxlib", "flax", "numpy")),
+         f"XLA_FLAGS={CHILD_XLA_FLAGS}")
 
 _STATUS_VERDICT = {
     CaseStatus.ERROR: Verdict.RUNTIME_ERROR,
