@@ -5,13 +5,21 @@ followed by an ``.npz`` archive (``numpy.savez``, never pickle).  Metadata trave
 JSON stored in the archive under ``__meta__`` as a ``uint8`` array.  The decoder
 refuses pickled/object arrays and any dtype that is not bool, integer, unsigned or
 floating point, so a hostile child can send numbers and nothing else.
+
+Frames from a child are hostile data, and decoding one must cost no more than its
+size: only uncompressed (``ZIP_STORED``) members are accepted, an array may not
+declare more elements than its member holds bytes for (``np.load`` would allocate
+the declared shape first), and any failure to parse, including deeply nested or
+oversized JSON, is a ``ProtocolError``.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import struct
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -39,8 +47,15 @@ def encode_frame(meta: dict[str, Any], arrays: dict[str, np.ndarray] | None = No
 def decode_payload(body: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Parse one frame body into ``(meta, arrays)``; raise ``ProtocolError`` if unsafe."""
     try:
-        with np.load(io.BytesIO(body), allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            arrays: dict[str, np.ndarray] = {}
+            for info in archive.infolist():
+                name = info.filename.removesuffix(".npy")
+                if name in arrays or name == info.filename:
+                    raise ProtocolError(f"unexpected member {info.filename!r}")
+                arrays[name] = _read_member(archive, info, len(body))
+    except ProtocolError:
+        raise
     except Exception as exc:  # any parse failure of untrusted bytes is a protocol error
         raise ProtocolError(f"unreadable frame: {exc}") from exc
     raw_meta = arrays.pop(META_KEY, None)
@@ -48,14 +63,35 @@ def decode_payload(body: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         raise ProtocolError("frame has no metadata")
     try:
         meta = json.loads(raw_meta.tobytes().decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError(f"frame metadata is not JSON: {exc}") from exc
+    except Exception as exc:  # bad UTF-8, bad JSON, nesting too deep, integers too long
+        raise ProtocolError(f"frame metadata is not JSON: {type(exc).__name__}") from exc
     if not isinstance(meta, dict):
         raise ProtocolError("frame metadata is not an object")
-    for name, array in arrays.items():
-        if array.dtype.kind not in ALLOWED_KINDS:
-            raise ProtocolError(f"array {name!r} has unsupported dtype {array.dtype}")
     return meta, arrays
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> np.ndarray:
+    """One ``.npy`` member, read without trusting its declared sizes."""
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ProtocolError(f"member {info.filename!r} is compressed")
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise ProtocolError(f"member {info.filename!r} has .npy version {version}")
+        if dtype.kind not in ALLOWED_KINDS or dtype.hasobject or dtype.fields or dtype.subdtype:
+            raise ProtocolError(f"array {info.filename!r} has unsupported dtype {dtype}")
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > min(info.file_size, limit):
+            raise ProtocolError(f"array {info.filename!r} declares more data than it holds")
+        data = member.read(nbytes)
+    if len(data) != nbytes:
+        raise ProtocolError(f"array {info.filename!r} is truncated")
+    array = np.frombuffer(bytearray(data), dtype=dtype)
+    return array.reshape(shape, order="F" if fortran else "C")
 
 
 class FrameReader:

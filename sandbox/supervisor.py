@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import selectors
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from sandbox.layers import REQUIRED
 from sandbox.layers.cgroups import RunGroup
+from sandbox.layers.scratch import reclaim_tree, remove_tree
 from sandbox.protocol import FrameReader, ProtocolError, decode_payload, encode_frame
 from sandbox.types import (
     CaseOutcome,
@@ -45,6 +45,7 @@ DEFAULT_SCRATCH_ROOT = "/dev/shm/tensorjudge-scratch"
 # cache keys include them.
 CHILD_XLA_FLAGS = "--xla_backend_optimization_level=0"
 _FRAME_OVERHEAD = 64 * 1024
+_MAX_TEXT = 64 * 1024  # per message or captured stdout taken from a frame
 _MEMORY_PATTERNS = ("out of memory", "bad_alloc", "resource_exhausted", "cannot allocate memory")
 
 
@@ -215,10 +216,19 @@ class _Run:
         finally:
             if self.group:
                 self.group.remove()
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            self._reclaim_dirs()
         result.wall_ms = (time.monotonic() - started) * 1000
         result.layers = self.sandbox.layers
         return result
+
+    def _reclaim_dirs(self) -> None:
+        """Remove the scratch directory; take a writable cache back from the sandbox uid."""
+        try:
+            remove_tree(self.scratch)
+            if self.request.cache_dir and self.request.cache_writable:
+                reclaim_tree(self.request.cache_dir)
+        except OSError:
+            log.exception("run %s: could not clean up its directories", self.run_id)
 
     def _settings(self) -> dict:
         n_cases = len(self.request.cases)
@@ -281,6 +291,8 @@ class _Run:
         selector.register(zygote.sock, selectors.EVENT_READ, "zygote")
         self.last_frame = time.monotonic()
         deadline = self.last_frame + self.limits.startup_s
+        # Frames only move the per-step deadline on progress, and never past this.
+        hard_deadline = deadline + self.limits.time_s * len(self.request.cases)
         status: int | None = None
         open_pipes = 2
         try:
@@ -318,9 +330,10 @@ class _Run:
                         for frame in reader.feed(data):
                             if self._on_frame(frame) and self.killed_for is None:
                                 self._kill(pid, Termination.STOPPED)
-                            deadline = self.last_frame + (
-                                self.limits.time_s if "ready" in self.events
-                                else self.limits.startup_s)
+                            if self.killed_for is None:
+                                deadline = min(hard_deadline, self.last_frame + (
+                                    self.limits.time_s if "ready" in self.events
+                                    else self.limits.startup_s))
                         if reader.overflowed and self.killed_for is None:
                             self._kill(pid, Termination.OUTPUT)
         finally:
@@ -361,13 +374,15 @@ class _Run:
             return False
         kind = meta.get("type")
         stop = False
+        progress = (len(self.outcomes), len(self.events))
         if kind == "case":
             stop = self._on_case_frame(meta, arrays, now)
         elif kind in ("ready", "compile_error", "load_error", "done", "internal", "loading"):
             if kind == "loading":
                 self.untrusted_started = True
             self.events.setdefault(kind, meta)
-        self.last_frame = now
+        if (len(self.outcomes), len(self.events)) != progress:
+            self.last_frame = now  # repeated or unknown frames must not extend the deadline
         return stop
 
     def _on_case_frame(self, meta: dict, arrays: dict, now: float) -> bool:
@@ -387,8 +402,8 @@ class _Run:
             status = CaseStatus.ERROR
         outcome = CaseOutcome(
             name=self.request.cases[index].name, status=status, output=output,
-            time_ms=(now - self.last_frame) * 1000, stdout=str(meta.get("stdout", "")),
-            message=str(meta.get("message", "")), summary=str(meta.get("summary", "")),
+            time_ms=(now - self.last_frame) * 1000, stdout=_text(meta.get("stdout")),
+            message=_text(meta.get("message")), summary=_text(meta.get("summary")),
         )
         self.outcomes[index] = outcome
         return bool(self.on_case is not None and self.on_case(index, outcome))
@@ -413,7 +428,7 @@ class _Run:
             return Termination.SIGNAL, f"killed by signal {name}"
         code = os.WEXITSTATUS(status)
         if "internal" in self.events and not self.untrusted_started:
-            return Termination.INTERNAL, str(self.events["internal"].get("message", ""))
+            return Termination.INTERNAL, _text(self.events["internal"].get("message"))
         return Termination.EXITED, f"exited with code {code}"
 
     def _classify(self, status: int) -> RunResult:
@@ -428,16 +443,16 @@ class _Run:
             return result
         if "compile_error" in self.events:
             event = self.events["compile_error"]
-            result.cases = [CaseOutcome(n, CaseStatus.COMPILE_ERROR, message=str(event.get("message", "")),
+            result.cases = [CaseOutcome(n, CaseStatus.COMPILE_ERROR, message=_text(event.get("message")),
                                         line=_int_or_none(event.get("line")),
                                         column=_int_or_none(event.get("column"))) for n in names]
             return result
         if "load_error" in self.events and "ready" not in self.events:
             event = self.events["load_error"]
             status_ = CaseStatus.MEMORY if event.get("memory") else CaseStatus.ERROR
-            result.cases = [CaseOutcome(n, status_, message=str(event.get("message", "")),
-                                        summary=str(event.get("summary", "")),
-                                        stdout=str(event.get("stdout", ""))) for n in names]
+            result.cases = [CaseOutcome(n, status_, message=_text(event.get("message")),
+                                        summary=_text(event.get("summary")),
+                                        stdout=_text(event.get("stdout"))) for n in names]
             return result
         first_missing = True
         for index in range(n_cases):
@@ -458,6 +473,13 @@ class _Run:
                 result.cases.append(CaseOutcome(names[index], CaseStatus.NOT_RUN,
                                                 message="not run: an earlier case ended the process"))
         return result
+
+
+def _text(value: object, cap: int = _MAX_TEXT) -> str:
+    """Text from a child's frame: a str or nothing, capped, valid UTF-8 (no lone surrogates)."""
+    if not isinstance(value, str):
+        return ""
+    return value[:cap].encode("utf-8", "replace").decode("utf-8")
 
 
 def _int_or_none(value: object) -> int | None:

@@ -125,7 +125,8 @@ def test_runtime_error_traceback_shows_only_learner_lines(grader, tiny):
 
 
 def test_hidden_case_error_hides_the_exception_message(grader, tiny):
-    code = "def add(a, b):\n    if len(a) > 3:\n        raise ValueError(f'secret {a[0]}')\n    return a + b\n"
+    code = ("def add(a, b):\n    if len(a) > 3:\n        raise ValueError(f'secret {a[0]}')\n"
+            "    return a + b\n")
     result = grade(grader, tiny, code)
     hidden = result.cases[1]
     assert hidden.verdict is Verdict.RUNTIME_ERROR
