@@ -138,21 +138,128 @@ def check_command(
     raise typer.Exit(0 if ok else 1)
 
 
+def _sessions(settings: Settings):
+    from app.db import make_engine, make_sessionmaker
+
+    return make_sessionmaker(make_engine(settings.db_url))
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int | None, typer.Option(help="Embedded grading workers.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Embedded grading workers (default: CPUs).")] = None,
 ) -> None:
-    """Serve the web app and API (the HTTP service lands with issue 4)."""
+    """Serve the API and web app with embedded grading workers (SQLite by default)."""
+    import os
+
+    import uvicorn
+
+    from app.main import create_app
+    from app.migrate import upgrade
+    from app.problems.service import sync_folder
+    from app.processes import WorkerPool
+
     settings = _settings()
-    grader = open_grader(settings)
-    grader.sandbox.close()
-    console.print(
-        "The sandbox self-check passed. The HTTP service is not built yet: it will serve "
-        f"http://{host}:{port}/ with {workers or 'one per CPU'} embedded grading workers on "
-        f"SQLite under {settings.data_dir}.  Until then, grade from the command line:\n"
-        "  tensorjudge grade flax-transposed-conv-1d reference/flax_transposed_conv_1d.py")
+    upgrade(settings.db_url)
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    if count > 0:
+        open_grader(settings).sandbox.close()  # fail closed before anything is served
+    with _sessions(settings)() as session:
+        changed = sync_folder(session, settings.problems_dir, settings.reference_dir)
+    if changed:
+        err.print(f"problems with new versions (validated by the workers): {', '.join(changed)}")
+    pool = WorkerPool(count)
+    pool.start()
+    err.print(f"TensorJudge on http://{host}:{port}/  (API docs: /docs; {count} grading workers; "
+              f"database {settings.db_url.split('@')[-1]})")
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    finally:
+        pool.stop()
+
+
+@cli.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Grading processes on this host.")] = 1,
+) -> None:
+    """Grade jobs from the shared database (TENSORJUDGE_DATABASE_URL) until stopped."""
+    import signal
+    import threading
+
+    from app.processes import EXIT_ISOLATION, WorkerPool
+    from app.worker import Worker
+
+    settings = _settings()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if concurrency > 1:
+        pool = WorkerPool(concurrency)
+        pool.start()
+        stop.wait()
+        pool.stop()
+        return
+    grader_worker = Worker(settings, _sessions(settings))
+    try:
+        grader_worker.start()
+    except IsolationUnavailable as exc:
+        err.print(f"[red]worker refuses to start:[/red] {exc}")
+        raise typer.Exit(EXIT_ISOLATION) from exc
+    try:
+        grader_worker.run(stop)
+    finally:
+        grader_worker.close()
+
+
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration (serve does this on start)."""
+    from app.migrate import upgrade
+
+    upgrade(_settings().db_url)
+
+
+token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
+cli.add_typer(token_cli, name="token")
+
+
+@token_cli.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="instructor or learner.")] = "learner",
+    name: Annotated[str, typer.Option(help="A label for the token.")] = "cli",
+    user: Annotated[str | None, typer.Option(help="Owner (default: '<role>-bot').")] = None,
+) -> None:
+    """Create a token and print only the token (for CI and instructors)."""
+    from app.auth.service import service_token
+    from app.migrate import upgrade
+    from app.models import Role
+
+    if role not in ("instructor", "learner"):
+        raise _usage_error("--role must be instructor or learner")
+    settings = _settings()
+    upgrade(settings.db_url)
+    with _sessions(settings)() as session:
+        print(service_token(session, Role(role), user or f"{role}-bot", name))
+
+
+user_cli = typer.Typer(help="Accounts.", no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
+
+
+@user_cli.command("promote")
+def user_promote(username: str) -> None:
+    """Make USERNAME an instructor."""
+    from app.auth.service import promote
+
+    with _sessions(_settings())() as session:
+        if promote(session, username) is None:
+            raise _usage_error(f"no user '{username}'")
+    console.print(f"{username} is now an instructor")
 
 
 def main() -> None:

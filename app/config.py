@@ -26,6 +26,20 @@ class Settings(BaseSettings):
     reference_dir: Path = PROJECT_ROOT / "reference"
     scratch_root: str = "/dev/shm/tensorjudge-scratch"
     sandbox_disable_layers: str = ""
+    database_url: str = ""  # default: SQLite file under data_dir
+    max_code_bytes: int = 64 * 1024
+    max_body_bytes: int = 1024 * 1024
+    max_queue_depth: int = 500
+    submissions_per_minute: int = 30
+    lease_s: float = 30.0
+    worker_poll_s: float = 0.1
+    token_ttl_days: int = 30
+    validation_timeout_s: float = 180.0
+    worker_fresh_s: float = 30.0
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'tensorjudge.db'}"
 
     @property
     def disabled_layers(self) -> tuple[str, ...]:

@@ -35,6 +35,6 @@ stamp=".venv/.tensorjudge-installed"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "setup: installing Python dependencies (pinned in pyproject.toml)"
-    .venv/bin/pip install -q -e '.[test]'
+    .venv/bin/pip install -q -e '.[test,oracle]'
     echo "$want" > "$stamp"
 fi

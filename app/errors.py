@@ -1,0 +1,86 @@
+"""Domain errors and the handlers that turn every error into ``{"error", "detail"}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("tensorjudge.api")
+
+
+class DomainError(Exception):
+    """Base of expected rejections; ``status`` and ``error`` shape the response."""
+
+    status = 400
+    error = "bad_request"
+
+    def __init__(self, detail: Any = "", headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class Unauthorized(DomainError):
+    status, error = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, error = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, error = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, error = 409, "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    status, error = 413, "payload_too_large"
+
+
+class InvalidInput(DomainError):
+    status, error = 422, "invalid"
+
+
+class RateLimited(DomainError):
+    status, error = 429, "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail, {"Retry-After": str(retry_after)})
+
+
+class Unavailable(DomainError):
+    status, error = 503, "unavailable"
+
+
+def error_body(error: str, detail: Any) -> dict[str, Any]:
+    return {"error": error, "detail": detail}
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(error_body(exc.error, exc.detail), exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        return JSONResponse(error_body("validation_error", detail), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        return JSONResponse(error_body(names.get(exc.status_code, "http_error"), exc.detail),
+                            exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal_error", "the server failed; this is logged"), 500)

@@ -1,0 +1,63 @@
+"""The FastAPI application: routers, error handlers, health, lifespan-owned database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app import queue
+from app.auth.endpoints import router as auth_router
+from app.bodylimit import BodyLimit
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.errors import install_handlers
+from app.problems.endpoints import router as problems_router
+from app.submissions.endpoints import router as submissions_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.db_url)
+        app.state.engine = engine
+        app.state.sessions = make_sessionmaker(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="TensorJudge", version="0.1.0", lifespan=lifespan,
+                  description="Grader for machine-learning coding exercises. Errors are "
+                              "`{\"error\", \"detail\"}` with a 4xx status.")
+    app.state.settings = settings
+    install_handlers(app)
+    app.include_router(auth_router)
+    app.include_router(problems_router)
+    app.include_router(submissions_router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict:
+        """Liveness; also reports any sandbox layer an operator disabled (development only)."""
+        return {"status": "ok", "sandbox_disabled_layers": list(settings.disabled_layers)}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz(request: Request) -> JSONResponse:
+        """Ready when the database answers and a worker that passed the sandbox
+        self-check has sent a heartbeat recently."""
+        checks = {"database": False, "workers": 0}
+        try:
+            with request.app.state.sessions() as session:
+                session.execute(text("SELECT 1"))
+                checks["database"] = True
+                checks["workers"] = queue.fresh_workers(session, settings.worker_fresh_s)
+        except Exception as exc:  # the database is down: not ready, say why
+            checks["error"] = type(exc).__name__
+        ready = checks["database"] and checks["workers"] > 0
+        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

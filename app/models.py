@@ -1,0 +1,180 @@
+"""SQLAlchemy models: users, tokens, problems and their immutable versions, submissions,
+case results, the job queue and worker heartbeats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enum(cls: type[StrEnum]) -> SAEnum:
+    return SAEnum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class Role(StrEnum):
+    LEARNER = "learner"
+    INSTRUCTOR = "instructor"
+
+
+class Mode(StrEnum):
+    RUN = "run"
+    SUBMIT = "submit"
+
+
+class SubmissionStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class JobKind(StrEnum):
+    GRADE = "grade"  # grade a submission
+    VALIDATE = "validate"  # run a new problem version's solution on every case
+
+
+class VersionStatus(StrEnum):
+    PENDING = "pending"  # waiting for its solution to run on every case
+    READY = "ready"
+    REJECTED = "rejected"
+
+
+Timestamp = DateTime(timezone=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.LEARNER)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class Problem(Base):
+    __tablename__ = "problems"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("problem_versions.id", use_alter=True, name="fk_problem_current_version"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class ProblemVersion(Base):
+    """An immutable problem version; submissions keep the version they were made for."""
+
+    __tablename__ = "problem_versions"
+    __table_args__ = (UniqueConstraint("problem_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[VersionStatus] = mapped_column(_enum(VersionStatus), default=VersionStatus.READY)
+    status_detail: Mapped[str] = mapped_column(Text, default="")
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSON)  # validated problem.toml content
+    statement: Mapped[str] = mapped_column(Text)
+    starter: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(Text)
+    harness_code: Mapped[str] = mapped_column(Text)
+    # Visible cases' inputs and expected outputs, filled in once the reference has run.
+    examples: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    problem_version_id: Mapped[int] = mapped_column(ForeignKey("problem_versions.id"), index=True)
+    mode: Mapped[Mode] = mapped_column(_enum(Mode))
+    code: Mapped[str] = mapped_column(Text)
+    status: Mapped[SubmissionStatus] = mapped_column(_enum(SubmissionStatus),
+                                                     default=SubmissionStatus.QUEUED)
+    verdict: Mapped[str | None] = mapped_column(String(32))
+    passed: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[int | None] = mapped_column(Integer)
+    stdout: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    grading_ms: Mapped[float | None] = mapped_column(Float)
+
+
+class CaseResultRow(Base):
+    __tablename__ = "case_results"
+    __table_args__ = (UniqueConstraint("submission_id", "idx"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"),
+                                               index=True)
+    idx: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    visible: Mapped[bool] = mapped_column(Boolean)
+    verdict: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # errors, shapes, time, message, stdout
+
+
+class Job(Base):
+    """Queue entry: claimed atomically by one worker under a lease it keeps renewing."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[JobKind] = mapped_column(_enum(JobKind), default=JobKind.GRADE)
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), unique=True)
+    problem_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("problem_versions.id", ondelete="CASCADE"))
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus), default=JobStatus.QUEUED, index=True)
+    worker_id: Mapped[str | None] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class WorkerBeat(Base):
+    __tablename__ = "worker_heartbeats"
+    worker_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(256))
+    pid: Mapped[int] = mapped_column(Integer)
+    layers: Mapped[str] = mapped_column(String(256), default="")
+    seen_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -1,0 +1,75 @@
+"""``/api/problems``: list and read (everyone), create / version / archive (instructors)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.concurrency import run_in_threadpool
+
+from app.deps import InstructorUser, SessionDep, SessionsDep, SettingsDep
+from app.errors import InvalidInput, NotFound
+from app.models import ProblemVersion
+from app.problems import repository, service
+from app.problems.schemas import Example, ProblemCreate, ProblemDetail, ProblemSummary
+
+router = APIRouter(prefix="/api/problems", tags=["problems"])
+
+
+def _summary(slug: str, version: ProblemVersion) -> ProblemSummary:
+    manifest = version.manifest
+    return ProblemSummary(slug=slug, title=version.title, difficulty=manifest["difficulty"],
+                          tags=manifest.get("tags", []), version=version.version)
+
+
+def _detail(slug: str, version: ProblemVersion) -> ProblemDetail:
+    manifest = version.manifest
+    return ProblemDetail(
+        **_summary(slug, version).model_dump(), statement=version.statement,
+        starter_code=version.starter, entry=manifest["entry"], tolerance=manifest["tolerance"],
+        limits=manifest["limits"], examples=[Example(**e) for e in (version.examples or [])],
+    )
+
+
+@router.get("", response_model=list[ProblemSummary])
+def list_problems(session: SessionDep) -> list[ProblemSummary]:
+    """Every published problem."""
+    return [_summary(p.slug, v) for p, v in repository.current_versions(session)]
+
+
+@router.get("/{slug}", response_model=ProblemDetail)
+def get_problem(slug: str, session: SessionDep) -> ProblemDetail:
+    """Statement, starter code and the visible examples with their expected outputs."""
+    problem, version = service.visible_problem(session, slug)
+    return _detail(problem.slug, version)
+
+
+@router.post("", status_code=201, response_model=ProblemDetail)
+async def create_problem(body: ProblemCreate, _: InstructorUser, sessions: SessionsDep,
+                         settings: SettingsDep) -> ProblemDetail:
+    """Add a problem: its solution runs on every case in the sandbox first (422 if one fails)."""
+    if body.slug is None:
+        raise InvalidInput("slug is required")
+    version = await run_in_threadpool(service.publish, sessions, body.slug, body,
+                                      settings.validation_timeout_s, False)
+    return _detail(body.slug, version)
+
+
+@router.put("/{slug}", response_model=ProblemDetail)
+async def update_problem(slug: str, body: ProblemCreate, _: InstructorUser, sessions: SessionsDep,
+                         settings: SettingsDep) -> ProblemDetail:
+    """Publish a new version; existing submissions keep the version they were graded on."""
+    if body.slug is not None and body.slug != slug:
+        raise InvalidInput("the slug in the body differs from the URL")
+    version = await run_in_threadpool(service.publish, sessions, slug, body,
+                                      settings.validation_timeout_s, True)
+    return _detail(slug, version)
+
+
+@router.delete("/{slug}", status_code=204)
+def archive_problem(slug: str, _: InstructorUser, session: SessionDep) -> Response:
+    """Archive: hidden from learners, its submissions kept."""
+    problem = repository.get_problem(session, slug)
+    if problem is None or problem.archived:
+        raise NotFound(f"no problem '{slug}'")
+    problem.archived = True
+    session.commit()
+    return Response(status_code=204)

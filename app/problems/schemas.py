@@ -1,0 +1,71 @@
+"""Pydantic views of problems.  The public views are the filter that keeps reference
+code, harness internals and hidden cases from ever leaving the server."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ToleranceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rtol: float = Field(1e-5, ge=0, le=1)
+    atol: float = Field(1e-6, ge=0)
+    nan: Literal["never_equal", "equal"] = "never_equal"
+
+
+class LimitsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    time_s: float = Field(5.0, gt=0, le=60)
+    memory_mb: int = Field(2048, ge=256, le=16384)
+
+
+class CaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=64)
+    visible: bool = False
+    inputs: dict[str, Any]
+
+
+class ProblemCreate(BaseModel):
+    """Body of ``POST /api/problems`` (and ``PUT /api/problems/{slug}``, without ``slug``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    slug: str | None = Field(None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)
+    title: str = Field(min_length=1, max_length=200)
+    difficulty: Literal["easy", "medium", "hard"] = "medium"
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    statement: str = Field(max_length=200_000)
+    starter_code: str = Field("", max_length=65_536)
+    solution_code: str = Field(min_length=1, max_length=65_536)
+    entry: str = Field(max_length=100)
+    harness: Literal["call", "flax_module"] = "call"
+    harness_code: str | None = Field(None, max_length=65_536)
+    forbid: list[str] = Field(default_factory=list, max_length=50)
+    cases: list[CaseIn] = Field(min_length=1, max_length=200)
+    tolerance: ToleranceIn = ToleranceIn()
+    limits: LimitsIn | None = None
+
+
+class ProblemSummary(BaseModel):
+    slug: str
+    title: str
+    difficulty: str
+    tags: list[str]
+    version: int
+
+
+class Example(BaseModel):
+    name: str
+    inputs: dict[str, Any]
+    expected: Any
+
+
+class ProblemDetail(ProblemSummary):
+    statement: str
+    starter_code: str
+    entry: str
+    tolerance: dict[str, Any]
+    limits: dict[str, Any]
+    examples: list[Example]

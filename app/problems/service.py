@@ -1,0 +1,130 @@
+"""Decisions about problems: syncing folders, new versions, what learners may see."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import queue
+from app.errors import Conflict, InvalidInput, NotFound, Unavailable
+from app.models import Problem, ProblemVersion, VersionStatus
+from app.problems import repository
+from app.problems.inputs import expand
+from app.problems.manifest import Case, InvalidProblem, Manifest, discover, load_problem
+from app.problems.manifest import Problem as LoadedProblem
+from app.problems.schemas import ProblemCreate
+from app.problems.versions import problem_from_version, version_fields
+from sandbox.harnesses import builtin_source
+
+log = logging.getLogger("tensorjudge.problems")
+
+
+def add_version(session: Session, slug: str, loaded: LoadedProblem) -> ProblemVersion | None:
+    """Store ``loaded`` as a new pending version unless its content is already stored."""
+    problem = repository.get_problem(session, slug)
+    if problem is None:
+        problem = Problem(slug=slug)
+        session.add(problem)
+        session.flush()
+    latest = repository.latest_version(session, problem.id)
+    if latest is not None and latest.fingerprint == loaded.fingerprint and \
+            latest.status is not VersionStatus.REJECTED:
+        return None
+    number = repository.next_version_number(session, problem.id)
+    version = ProblemVersion(problem_id=problem.id, version=number, status=VersionStatus.PENDING,
+                             **version_fields(loaded))
+    session.add(version)
+    session.flush()
+    queue.enqueue_validation(session, version.id)
+    return version
+
+
+def sync_folder(session: Session, problems_dir: Path, reference_dir: Path) -> list[str]:
+    """Load every problem folder; new content becomes a new (pending) version."""
+    changed = []
+    for folder in discover(problems_dir):
+        try:
+            loaded = load_problem(folder, reference_dir)
+        except InvalidProblem as exc:
+            log.error("skipping invalid problem: %s", exc)
+            continue
+        if add_version(session, folder.name, loaded) is not None:
+            changed.append(folder.name)
+    session.commit()
+    return changed
+
+
+def build_problem(body: ProblemCreate, slug: str) -> LoadedProblem:
+    """Validate an instructor's problem body into a gradeable problem (422 on errors)."""
+    data: dict[str, Any] = {
+        "title": body.title, "difficulty": body.difficulty, "tags": body.tags,
+        "entry": body.entry, "forbid": body.forbid,
+        "harness": "flax_module" if body.harness == "flax_module" else "call",
+        "tolerance": body.tolerance.model_dump(), "cases": [c.model_dump() for c in body.cases],
+    }
+    if body.limits is not None:
+        data["limits"] = body.limits.model_dump()
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from exc
+    harness_code = body.harness_code or builtin_source(manifest.harness)
+    cases = tuple(Case(c.name, c.visible, {k: expand(v) for k, v in c.inputs.items()}, c.inputs)
+                  for c in manifest.cases)
+    return LoadedProblem(slug=slug, manifest=manifest, statement=body.statement,
+                         starter=body.starter_code, reference=body.solution_code,
+                         harness_code=harness_code, cases=cases)
+
+
+def wait_for_validation(sessions: sessionmaker, version_id: int, timeout_s: float) -> ProblemVersion:
+    """Block until a worker has run the version's solution on every case."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with sessions() as session:
+            version = session.get(ProblemVersion, version_id)
+            if version.status is not VersionStatus.PENDING:
+                return version
+        time.sleep(0.2)
+    raise Unavailable("no grading worker validated the problem in time; it stays pending")
+
+
+def publish(sessions: sessionmaker, slug: str, body: ProblemCreate, timeout_s: float,
+            must_exist: bool) -> ProblemVersion:
+    """Create a problem (or a new version), run its solution in the sandbox, keep it if all run."""
+    loaded = build_problem(body, slug)
+    with sessions() as session:
+        existing = repository.get_problem(session, slug)
+        if must_exist and (existing is None or existing.current_version_id is None):
+            raise NotFound(f"no problem '{slug}'")
+        if not must_exist and existing is not None and existing.current_version_id is not None:
+            raise Conflict(f"problem '{slug}' exists; PUT /api/problems/{slug} adds a version")
+        version = add_version(session, slug, loaded)
+        if version is None:
+            raise Conflict("this content is already the current version")
+        if existing is not None and existing.archived:
+            existing.archived = False
+        session.commit()
+        version_id = version.id
+    version = wait_for_validation(sessions, version_id, timeout_s)
+    if version.status is VersionStatus.REJECTED:
+        raise InvalidInput(f"the solution does not run on every case: {version.status_detail}")
+    return version
+
+
+def visible_problem(session: Session, slug: str) -> tuple[Problem, ProblemVersion]:
+    problem = repository.get_problem(session, slug)
+    if problem is None or problem.archived or problem.current_version_id is None:
+        raise NotFound(f"no problem '{slug}'")
+    version = repository.get_version(session, problem.current_version_id)
+    assert version is not None
+    return problem, version
+
+
+def loaded(slug: str, version: ProblemVersion) -> LoadedProblem:
+    return problem_from_version(slug, version)

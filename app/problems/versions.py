@@ -1,0 +1,32 @@
+"""Convert between loaded problems (``manifest.Problem``) and stored versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.models import ProblemVersion
+from app.problems.inputs import expand
+from app.problems.manifest import Case, Manifest, Problem
+
+
+def problem_from_version(slug: str, version: ProblemVersion) -> Problem:
+    """Rebuild the gradeable problem a stored version describes."""
+    manifest = Manifest.model_validate(version.manifest)
+    cases = tuple(Case(c.name, c.visible, {k: expand(v) for k, v in c.inputs.items()}, c.inputs)
+                  for c in manifest.cases)
+    return Problem(slug=slug, manifest=manifest, statement=version.statement,
+                   starter=version.starter, reference=version.reference,
+                   harness_code=version.harness_code, cases=cases)
+
+
+def version_fields(problem: Problem) -> dict[str, Any]:
+    """Column values of a new version row for ``problem``."""
+    return {
+        "fingerprint": problem.fingerprint,
+        "title": problem.manifest.title,
+        "manifest": problem.manifest.model_dump(mode="json"),
+        "statement": problem.statement,
+        "starter": problem.starter,
+        "reference": problem.reference,
+        "harness_code": problem.harness_code,
+    }

@@ -1,0 +1,88 @@
+"""``/api/submissions``: submit, poll, history, live events (SSE)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from app.deps import CurrentUser, SessionDep, SessionsDep, SettingsDep
+from app.models import Role, SubmissionStatus
+from app.submissions import repository, service
+from app.submissions.schemas import (
+    SubmissionAccepted,
+    SubmissionCreate,
+    SubmissionListItem,
+    SubmissionOut,
+    SubmissionPage,
+)
+
+router = APIRouter(prefix="/api/submissions", tags=["submissions"])
+EVENT_POLL_S = 0.1
+EVENT_TIMEOUT_S = 600
+
+
+@router.post("", status_code=202, response_model=SubmissionAccepted)
+def create(body: SubmissionCreate, user: CurrentUser, session: SessionDep,
+           settings: SettingsDep) -> SubmissionAccepted:
+    """Queue code for grading: mode "run" grades the visible examples, "submit" every case."""
+    submission = service.submit(session, settings, user, body)
+    return SubmissionAccepted(id=submission.id, status=submission.status.value)
+
+
+@router.get("", response_model=SubmissionPage)
+def history(user: CurrentUser, session: SessionDep, problem: str | None = Query(None, max_length=64),
+            page: int = Query(1, ge=1, le=100_000), per_page: int = Query(20, ge=1, le=100),
+            all_users: bool = Query(False, description="instructors: every learner's submissions")
+            ) -> SubmissionPage:
+    """Your submissions, newest first (instructors may ask for everyone's)."""
+    owner = None if (all_users and user.role is Role.INSTRUCTOR) else user.id
+    rows, total = repository.history(session, owner, problem, page, per_page)
+    items = [SubmissionListItem(id=s.id, problem=slug, version=version, mode=s.mode.value,
+                                status=s.status.value, verdict=s.verdict, passed=s.passed,
+                                total=s.total, created_at=s.created_at) for s, slug, version in rows]
+    return SubmissionPage(items=items, page=page, per_page=per_page, total=total)
+
+
+@router.get("/{submission_id}", response_model=SubmissionOut)
+def get(submission_id: int, user: CurrentUser, session: SessionDep) -> SubmissionOut:
+    """A submission with its per-case results (hidden cases: figures only)."""
+    submission, slug, version = service.get_visible(session, user, submission_id)
+    return service.view(session, submission, slug, version)
+
+
+def _sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
+
+
+@router.get("/{submission_id}/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+def events(submission_id: int, request: Request, user: CurrentUser, session: SessionDep,
+           sessions: SessionsDep) -> StreamingResponse:
+    """Server-Sent Events: one ``case`` event per finished case, then one ``done`` event."""
+    service.get_visible(session, user, submission_id)
+
+    async def stream() -> AsyncIterator[str]:
+        sent = -1
+        waited = 0.0
+        while waited < EVENT_TIMEOUT_S:
+            if await request.is_disconnected():
+                return
+            with sessions() as db:
+                submission, slug, version = service.get_visible(db, user, submission_id)
+                for row in repository.case_rows(db, submission_id, after=sent):
+                    yield _sse("case", {"index": row.idx, **service.case_out(row).model_dump()})
+                    sent = row.idx
+                if submission.status is SubmissionStatus.DONE:
+                    view = service.view(db, submission, slug, version, with_code=False)
+                    yield _sse("done", view.model_dump(mode="json", exclude={"cases"}))
+                    return
+            await asyncio.sleep(EVENT_POLL_S)
+            waited += EVENT_POLL_S
+        yield _sse("timeout", {"id": submission_id})
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

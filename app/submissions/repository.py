@@ -1,0 +1,46 @@
+"""All SQL about submissions and their case results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import CaseResultRow, Problem, ProblemVersion, Submission
+
+
+def get_with_problem(session: Session, submission_id: int) -> tuple[Submission, str, int] | None:
+    row = session.execute(
+        select(Submission, Problem.slug, ProblemVersion.version)
+        .join(ProblemVersion, ProblemVersion.id == Submission.problem_version_id)
+        .join(Problem, Problem.id == ProblemVersion.problem_id)
+        .where(Submission.id == submission_id)
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def case_rows(session: Session, submission_id: int, after: int = -1) -> list[CaseResultRow]:
+    return list(session.scalars(
+        select(CaseResultRow).where(CaseResultRow.submission_id == submission_id,
+                                    CaseResultRow.idx > after).order_by(CaseResultRow.idx)))
+
+
+def recent_count(session: Session, user_id: int, since: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(Submission)
+                          .where(Submission.user_id == user_id, Submission.created_at >= since)) or 0
+
+
+def history(session: Session, user_id: int | None, slug: str | None, page: int,
+            per_page: int) -> tuple[list[tuple[Submission, str, int]], int]:
+    query = (select(Submission, Problem.slug, ProblemVersion.version)
+             .join(ProblemVersion, ProblemVersion.id == Submission.problem_version_id)
+             .join(Problem, Problem.id == ProblemVersion.problem_id))
+    if user_id is not None:
+        query = query.where(Submission.user_id == user_id)
+    if slug is not None:
+        query = query.where(Problem.slug == slug)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(Submission.id.desc())
+                           .offset((page - 1) * per_page).limit(per_page)).all()
+    return [(r[0], r[1], r[2]) for r in rows], total

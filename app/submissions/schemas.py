@@ -1,0 +1,81 @@
+"""Submission views.  Hidden cases carry only name, verdict and figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+class SubmissionCreate(BaseModel):
+    # Unknown fields (e.g. a client-sent "verdict") are ignored, never stored.
+    model_config = ConfigDict(extra="ignore")
+    problem: str = Field(min_length=1, max_length=64)
+    code: str
+    mode: Literal["run", "submit"] = "submit"
+
+
+class SubmissionAccepted(BaseModel):
+    id: int
+    status: str
+
+
+class CaseOut(BaseModel):
+    name: str
+    visible: bool
+    verdict: str
+    max_abs_error: float | None = None
+    max_rel_error: float | None = None
+    mismatches: int | None = None
+    first_mismatch: int | None = None
+    expected_shape: list[int] | None = None
+    actual_shape: list[int] | None = None
+    time_ms: float | None = None
+    message: str = ""
+    stdout: str = ""
+    line: int | None = None
+    column: int | None = None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    problem: str
+    version: int
+    mode: str
+    status: Literal["queued", "running", "done"]
+    verdict: str | None
+    passed: int | None
+    total: int | None
+    cases: list[CaseOut]
+    stdout: str
+    created_at: AwareDatetime
+    finished_at: AwareDatetime | None
+    code: str | None = None
+
+
+class SubmissionListItem(BaseModel):
+    id: int
+    problem: str
+    version: int
+    mode: str
+    status: str
+    verdict: str | None
+    passed: int | None
+    total: int | None
+    created_at: AwareDatetime
+
+
+class SubmissionPage(BaseModel):
+    items: list[SubmissionListItem]
+    page: int
+    per_page: int
+    total: int

@@ -1,0 +1,63 @@
+"""Decisions about submissions: accepting (limits, backpressure), visibility, views."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from app import queue
+from app.config import Settings
+from app.errors import NotFound, PayloadTooLarge, RateLimited
+from app.models import Mode, Role, Submission, User
+from app.problems.service import visible_problem
+from app.submissions import repository
+from app.submissions.schemas import CaseOut, SubmissionCreate, SubmissionOut
+
+
+def submit(session: Session, settings: Settings, user: User, body: SubmissionCreate) -> Submission:
+    """Store the submission and its job in one transaction (or reject with a 4xx)."""
+    size = len(body.code.encode("utf-8", errors="surrogatepass"))
+    if size > settings.max_code_bytes:
+        raise PayloadTooLarge(f"code is {size} bytes; the limit is {settings.max_code_bytes}")
+    _, version = visible_problem(session, body.problem)
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    if repository.recent_count(session, user.id, since) >= settings.submissions_per_minute:
+        raise RateLimited(f"at most {settings.submissions_per_minute} submissions per minute", 30)
+    if queue.depth(session) >= settings.max_queue_depth:
+        raise RateLimited("the grading queue is full; try again shortly", 5)
+    submission = Submission(user_id=user.id, problem_version_id=version.id, mode=Mode(body.mode),
+                            code=body.code)
+    session.add(submission)
+    session.flush()
+    queue.enqueue_grade(session, submission.id)
+    session.commit()
+    return submission
+
+
+def get_visible(session: Session, user: User, submission_id: int):
+    """The submission if ``user`` may see it; otherwise 404 (no existence leak)."""
+    found = repository.get_with_problem(session, submission_id)
+    if found is None or (user.role is not Role.INSTRUCTOR and found[0].user_id != user.id):
+        raise NotFound(f"no submission {submission_id}")
+    return found
+
+
+def case_out(row) -> CaseOut:  # noqa: ANN001
+    data = dict(row.data)
+    data.update(name=row.name, visible=row.visible, verdict=row.verdict)
+    if not row.visible:
+        data["stdout"] = ""
+    return CaseOut.model_validate({k: v for k, v in data.items() if k in CaseOut.model_fields})
+
+
+def view(session: Session, submission: Submission, slug: str, version: int,
+         with_code: bool = True) -> SubmissionOut:
+    return SubmissionOut(
+        id=submission.id, problem=slug, version=version, mode=submission.mode.value,
+        status=submission.status.value, verdict=submission.verdict, passed=submission.passed,
+        total=submission.total,
+        cases=[case_out(r) for r in repository.case_rows(session, submission.id)],
+        stdout=submission.stdout or "", created_at=submission.created_at,
+        finished_at=submission.finished_at, code=submission.code if with_code else None,
+    )

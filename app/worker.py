@@ -1,0 +1,232 @@
+"""A grading worker: claims jobs from the database, grades in its sandbox, writes results.
+
+One worker = one sandbox = one run at a time.  ``tensorjudge worker --concurrency N``
+and ``serve --workers N`` start N worker processes.  A worker refuses to start when
+the sandbox self-check fails (fail closed).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import queue
+from app.config import Settings
+from app.grading.engine import Grader, ReferenceFailed
+from app.grading.setup import build_grader
+from app.grading.verdicts import CaseResult, GradeResult, Verdict
+from app.models import (
+    CaseResultRow,
+    Problem,
+    ProblemVersion,
+    Submission,
+    SubmissionStatus,
+    VersionStatus,
+)
+from app.problems.inputs import describe
+from app.problems.versions import problem_from_version
+
+log = logging.getLogger("tensorjudge.worker")
+MAX_ATTEMPTS = 3
+
+
+def case_row(submission_id: int, index: int, case: CaseResult) -> CaseResultRow:
+    data = case.to_dict()
+    data["verdict"] = case.verdict.value
+    return CaseResultRow(submission_id=submission_id, idx=index, name=case.name,
+                         visible=case.visible, verdict=case.verdict.value, data=data)
+
+
+class _LeaseKeeper(threading.Thread):
+    """Renews a job's lease until stopped; notes if the lease was lost."""
+
+    def __init__(self, sessions: sessionmaker, job_id: int, worker_id: str, lease_s: float):
+        super().__init__(daemon=True)
+        self.sessions, self.job_id, self.worker_id, self.lease_s = sessions, job_id, worker_id, lease_s
+        self.stop = threading.Event()
+        self.lost = False
+
+    def run(self) -> None:
+        while not self.stop.wait(self.lease_s / 3):
+            try:
+                with self.sessions() as session:
+                    queue.renew(session, self.job_id, self.worker_id, self.lease_s)
+            except queue.LeaseLost:
+                self.lost = True
+                return
+            except Exception:  # database hiccup: try again next period
+                log.warning("lease renewal for job %s failed", self.job_id, exc_info=True)
+
+
+class Worker:
+    def __init__(self, settings: Settings, sessions: sessionmaker, grader: Grader | None = None):
+        self.settings = settings
+        self.sessions = sessions
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.grader = grader
+        self._problems: dict[int, tuple[str, object]] = {}
+
+    def start(self) -> None:
+        """Build the sandbox (fail-closed self-check) and announce ourselves."""
+        if self.grader is None:
+            self.grader = build_grader(self.settings)
+        self._beat()
+
+    def close(self) -> None:
+        if self.grader is not None:
+            self.grader.sandbox.close()
+        try:
+            with self.sessions() as session:
+                queue.forget_worker(session, self.worker_id)
+        except Exception:
+            log.warning("could not remove heartbeat of %s", self.worker_id, exc_info=True)
+
+    def _beat(self) -> None:
+        assert self.grader is not None
+        with self.sessions() as session:
+            queue.beat(session, self.worker_id, socket.gethostname(), os.getpid(),
+                       ",".join(self.grader.sandbox.layers))
+
+    def run(self, stop: threading.Event) -> None:
+        """Claim and process jobs until ``stop`` is set; survive database outages."""
+        last_beat = 0.0
+        backoff = self.settings.worker_poll_s
+        while not stop.is_set():
+            try:
+                if time.monotonic() - last_beat > 5:
+                    self._beat()
+                    last_beat = time.monotonic()
+                worked = self.run_once()
+                backoff = self.settings.worker_poll_s
+            except Exception:
+                log.exception("worker %s: database or job failure; retrying", self.worker_id)
+                worked = False
+                backoff = min(backoff * 2, 5.0)
+            if not worked:
+                stop.wait(backoff)
+
+    def run_once(self) -> bool:
+        """Process one job if there is one; True if a job was processed."""
+        with self.sessions() as session:
+            claim = queue.claim(session, self.worker_id, self.settings.lease_s)
+        if claim is None:
+            return False
+        keeper = _LeaseKeeper(self.sessions, claim.job_id, self.worker_id, self.settings.lease_s)
+        keeper.start()
+        started = time.monotonic()
+        try:
+            if claim.submission_id is not None:
+                self._grade(claim, keeper)
+            else:
+                self._validate(claim)
+        except queue.LeaseLost:
+            log.warning("worker %s lost the lease on job %s; its results were discarded",
+                        self.worker_id, claim.job_id)
+        finally:
+            keeper.stop.set()
+        log.info("job %s (%s) done in %.0f ms by %s", claim.job_id, claim.kind.value,
+                 (time.monotonic() - started) * 1000, self.worker_id)
+        return True
+
+    def _problem(self, session: Session, version_id: int):
+        cached = self._problems.get(version_id)
+        if cached is None:
+            version = session.get(ProblemVersion, version_id)
+            slug = session.scalar(select(Problem.slug).where(Problem.id == version.problem_id))
+            cached = self._problems[version_id] = (slug, problem_from_version(slug, version))
+        return cached[1]
+
+    def _grade(self, claim: queue.Claim, keeper: _LeaseKeeper) -> None:
+        assert self.grader is not None and claim.submission_id is not None
+        submission_id = claim.submission_id
+        with self.sessions() as session:
+            queue.reset_partial_results(session, claim.job_id, self.worker_id, submission_id)
+            submission = session.get(Submission, submission_id)
+            submission.status = SubmissionStatus.RUNNING
+            submission.started_at = datetime.now(UTC)
+            session.commit()
+            problem = self._problem(session, submission.problem_version_id)
+            code, mode = submission.code, submission.mode.value
+        if claim.attempts > MAX_ATTEMPTS:
+            result = GradeResult(Verdict.INTERNAL_ERROR, [CaseResult(
+                c.name, c.visible, Verdict.INTERNAL_ERROR,
+                f"grading failed {MAX_ATTEMPTS} times (the worker died each time)")
+                for c in problem.select(mode)])
+            self._complete(claim, submission_id, result)
+            return
+        written: list[int] = []
+
+        def on_case(case: CaseResult) -> None:
+            index = len(written)
+            with self.sessions() as session:
+                queue.lock_owned(session, claim.job_id, self.worker_id)
+                session.add(case_row(submission_id, index, case))
+                session.commit()
+            written.append(index)
+
+        try:
+            result = self.grader.grade(problem, code, mode, on_case=on_case)
+        except ReferenceFailed as exc:
+            log.error("reference failed while grading submission %s: %s", submission_id, exc)
+            result = GradeResult(Verdict.INTERNAL_ERROR, [CaseResult(
+                c.name, c.visible, Verdict.INTERNAL_ERROR, "the reference solution failed")
+                for c in problem.select(mode)])
+        if keeper.lost:
+            raise queue.LeaseLost(f"job {claim.job_id}")
+        self._complete(claim, submission_id, result, already=set(written))
+
+    def _complete(self, claim: queue.Claim, submission_id: int, result: GradeResult,
+                  already: set[int] | None = None) -> None:
+        with self.sessions() as session:
+            job = queue.lock_owned(session, claim.job_id, self.worker_id)
+            existing = set(session.scalars(select(CaseResultRow.idx)
+                                           .where(CaseResultRow.submission_id == submission_id)))
+            for index, case in enumerate(result.cases):
+                if index not in existing:
+                    session.add(case_row(submission_id, index, case))
+            submission = session.get(Submission, submission_id)
+            submission.status = SubmissionStatus.DONE
+            submission.verdict = result.verdict.value
+            submission.passed = result.passed
+            submission.total = result.total
+            submission.stdout = result.stdout
+            submission.finished_at = datetime.now(UTC)
+            submission.grading_ms = result.wall_ms
+            queue.finish(session, job)
+            session.commit()
+        log.info("submission %s graded: %s (%d/%d)", submission_id, result.verdict.value,
+                 result.passed, result.total)
+
+    def _validate(self, claim: queue.Claim) -> None:
+        assert self.grader is not None and claim.problem_version_id is not None
+        with self.sessions() as session:
+            problem = self._problem(session, claim.problem_version_id)
+        examples = None
+        try:
+            outputs = self.grader.reference_outputs(problem)
+            examples = [{"name": c.name, "inputs": {k: describe(v) for k, v in c.inputs.items()},
+                         "expected": outputs[c.name].tolist()}
+                        for c in problem.cases if c.visible]
+            status, detail = VersionStatus.READY, ""
+        except ReferenceFailed as exc:
+            status, detail = VersionStatus.REJECTED, f"case '{exc.case}': {exc.detail}"
+        with self.sessions() as session:
+            job = queue.lock_owned(session, claim.job_id, self.worker_id)
+            version = session.get(ProblemVersion, claim.problem_version_id)
+            version.status, version.status_detail, version.examples = status, detail, examples
+            if status is VersionStatus.READY:
+                row = session.get(Problem, version.problem_id)
+                current = (session.get(ProblemVersion, row.current_version_id)
+                           if row.current_version_id else None)
+                if current is None or current.version < version.version:
+                    row.current_version_id = version.id
+            queue.finish(session, job)
+            session.commit()
