@@ -54,6 +54,7 @@ def serve(sock: socket.socket) -> None:
         if request.get("exit"):
             return
         request_fd, result_fd, log_fd = fds
+        request["settings"]["zygote_pid"] = os.getpid()
         pid = os.fork()
         if pid == 0:
             sock.close()
