@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.config import Settings
-from app.grading.engine import Grader
+from app.grading.engine import DataDirUnusable, Grader
 from app.grading.setup import build_grader
 from app.grading.verdicts import GradeResult, Verdict
 from app.problems.manifest import InvalidProblem, Problem, load_problem
@@ -47,7 +47,7 @@ def open_grader(settings: Settings) -> Grader:
     """A grader over a sandbox that passed the fail-closed self-check, or exit 1."""
     try:
         return build_grader(settings)
-    except IsolationUnavailable as exc:
+    except (IsolationUnavailable, DataDirUnusable) as exc:
         err.print(f"[red]refusing to grade:[/red] {exc}")
         raise typer.Exit(1) from exc
 
@@ -203,7 +203,7 @@ def worker(
     grader_worker = Worker(settings, _sessions(settings))
     try:
         grader_worker.start()
-    except IsolationUnavailable as exc:
+    except (IsolationUnavailable, DataDirUnusable) as exc:
         err.print(f"[red]worker refuses to start:[/red] {exc}")
         raise typer.Exit(EXIT_ISOLATION) from exc
     try:

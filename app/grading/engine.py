@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 import time
 from collections.abc import Callable
 from importlib.metadata import version
@@ -59,10 +60,28 @@ def _specs(cases: tuple[Case, ...]) -> tuple[CaseSpec, ...]:
     return tuple(CaseSpec(case.name, case.inputs) for case in cases)
 
 
+class DataDirUnusable(RuntimeError):
+    """The data directory cannot hold a compile cache the sandbox uid can reach."""
+
+
+def _unsearchable_parent(path: Path) -> Path | None:
+    """The first of ``path``'s parents that other users cannot traverse, if any."""
+    for part in path.resolve().parents:
+        if not part.stat().st_mode & stat.S_IXOTH:
+            return part
+    return None
+
+
 class Grader:
     """Grades code against problems; owns one ``Sandbox`` (one run at a time)."""
 
     def __init__(self, sandbox: Sandbox, data_dir: Path):
+        blocked = _unsearchable_parent(Path(data_dir))
+        if blocked is not None:
+            raise DataDirUnusable(
+                f"{data_dir} is below {blocked}, which sandboxed runs (an unprivileged uid) "
+                "cannot traverse, so they could not read the compile cache there; choose a "
+                "TENSORJUDGE_DATA_DIR whose parent directories are world-searchable")
         self.sandbox = sandbox
         self.expected_dir = Path(data_dir) / "expected"
         self.xla_dir = Path(data_dir) / "xla-cache"

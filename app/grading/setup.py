@@ -12,12 +12,14 @@ def build_grader(settings: Settings) -> Grader:
     """Start a sandbox, prove its isolation, wrap it in a ``Grader``.
 
     Raises ``sandbox.selfcheck.IsolationUnavailable`` (naming the layer) instead of
-    returning a grader that would run code without every required layer.
+    returning a grader that would run code without every required layer, and
+    ``DataDirUnusable`` when sandboxed runs could not reach the compile cache.
     """
     sandbox = Sandbox(scratch_root=settings.scratch_root, disabled_layers=settings.disabled_layers)
     try:
+        grader = Grader(sandbox, settings.data_dir)
         check(sandbox)
     except BaseException:
         sandbox.close()
         raise
-    return Grader(sandbox, settings.data_dir)
+    return grader
