@@ -1,0 +1,14 @@
+# expect: wrong_answer
+# mistake: Transposed-conv padding removes p entries from each end; it does not add zeros.
+import numpy as np
+
+
+def conv_transpose1d(x, weights, stride=1, padding=0):
+    x = np.asarray(x, dtype=np.float32)
+    weights = np.asarray(weights, dtype=np.float32)
+    batch, _, width = x.shape
+    _, c_out, k = weights.shape
+    full = np.zeros((batch, c_out, (width - 1) * stride + k), dtype=np.float32)
+    for m in range(width):
+        full[:, :, m * stride : m * stride + k] += np.einsum("bi,iok->bok", x[:, :, m], weights)
+    return np.pad(full, ((0, 0), (0, 0), (padding, padding)))
