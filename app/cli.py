@@ -127,14 +127,22 @@ def check_command(
     problems_dir: ProblemsDir = None,
     reference_dir: ReferenceDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Also write JUnit XML here.")] = None,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, max=16,
+                                      help="Problems checked in parallel (one sandbox each).")] = 1,
 ) -> None:
     """Prove every problem: manifest, reference (twice, identical), solutions, starter."""
     from app.checking import check_problems
 
     settings = _settings()
-    grader = open_grader(settings)
-    ok = check_problems(grader, settings, slugs or [], problems_dir, reference_dir, as_json,
-                        console)
+    base = problems_dir or settings.problems_dir
+    refs = reference_dir or (base.parent / "reference" if problems_dir else settings.reference_dir)
+    graders = [open_grader(settings) for _ in range(jobs)]
+    try:
+        ok = check_problems(graders, base, refs, slugs or [], as_json, junit, console)
+    finally:
+        for grader in graders:
+            grader.sandbox.close()
     raise typer.Exit(0 if ok else 1)
 
 

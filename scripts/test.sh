@@ -4,10 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # The tests use the machine's real PostgreSQL (127.0.0.1:5432, trust auth).
-if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+if [ -z "${TENSORJUDGE_TEST_PG_HOST:-}" ] && ! pg_isready -q -h 127.0.0.1 -p 5432; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
     for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 .venv/bin/ruff check .
 .venv/bin/pytest -p no:cacheprovider "$@"
-.venv/bin/tensorjudge check
+.venv/bin/tensorjudge check -j 2 --junit artifacts/check-junit.xml

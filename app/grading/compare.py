@@ -25,6 +25,7 @@ class Comparison:
     max_rel_error: float | None = None
     mismatches: int | None = None
     first_mismatch: int | None = None
+    tolerance_ratio: float | None = None  # max |got - want| / (atol + rtol |want|); > 1 fails
 
 
 def compare(expected: np.ndarray, actual: np.ndarray, rtol: float, atol: float,
@@ -40,7 +41,7 @@ def compare(expected: np.ndarray, actual: np.ndarray, rtol: float, atol: float,
         return Comparison(False, f"expected {want.size} values (shape {list(expected.shape)}), "
                                  f"got {got.size} (shape {list(actual.shape)})")
     if want.size == 0:
-        return Comparison(True, "", 0.0, 0.0, 0, None)
+        return Comparison(True, "", 0.0, 0.0, 0, None, 0.0)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(got - want)
         finite = np.isfinite(want) & np.isfinite(got)
@@ -54,13 +55,15 @@ def compare(expected: np.ndarray, actual: np.ndarray, rtol: float, atol: float,
         max_abs = float(finite_diff.max()) if finite.any() else 0.0
         rel = np.where(finite, finite_diff / np.maximum(np.abs(want), _TINY), 0.0)
         max_rel = float(rel.max()) if finite.any() else 0.0
+        allowed = np.maximum(atol + rtol * np.abs(want), _TINY)
+        ratio = float((finite_diff / allowed).max()) if finite.any() else 0.0
     bad = np.flatnonzero(~close)
     if bad.size == 0:
-        return Comparison(True, "", max_abs, max_rel, 0, None)
+        return Comparison(True, "", max_abs, max_rel, 0, None, ratio)
     first = int(bad[0])
     message = (f"{bad.size} of {want.size} values differ; first at index {first}: "
                f"expected {want[first]:.6g}, got {got[first]:.6g}")
     non_finite = int((~np.isfinite(got) & ~same_inf).sum())
     if non_finite:  # error figures above cover only the finite values
         message += f" ({non_finite} NaN/inf values in your output)"
-    return Comparison(False, message, max_abs, max_rel, int(bad.size), first)
+    return Comparison(False, message, max_abs, max_rel, int(bad.size), first, ratio)

@@ -188,6 +188,7 @@ class Grader:
                               f"first at index {comparison.first_mismatch}")
         result.max_abs_error = comparison.max_abs_error
         result.max_rel_error = comparison.max_rel_error
+        result.tolerance_ratio = comparison.tolerance_ratio
         result.mismatches = comparison.mismatches
         result.first_mismatch = comparison.first_mismatch
         return result

@@ -38,6 +38,7 @@ class CaseResult:
     message: str = ""
     max_abs_error: float | None = None
     max_rel_error: float | None = None
+    tolerance_ratio: float | None = None  # share of the tolerance used; > 1 fails
     mismatches: int | None = None
     first_mismatch: int | None = None
     expected_shape: list[int] | None = None

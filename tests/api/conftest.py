@@ -3,6 +3,7 @@ database), the FastAPI app, and a real worker thread grading in the real sandbox
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ from app.worker import Worker
 from tests.conftest import DATA_DIR
 from tests.grading.test_engine import TINY_MANIFEST, TINY_REFERENCE
 
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+PG_HOST = os.environ.get("TENSORJUDGE_TEST_PG_HOST", "127.0.0.1")
+PG_ADMIN = f"host={PG_HOST} port=5432 user=postgres dbname=postgres"
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +54,7 @@ def create_pg_database() -> tuple[str, str]:
     name = f"tj_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return name, f"postgresql://postgres@127.0.0.1:5432/{name}"
+    return name, f"postgresql://postgres@{PG_HOST}:5432/{name}"
 
 
 def drop_pg_database(name: str) -> None:
