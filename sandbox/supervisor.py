@@ -208,6 +208,7 @@ class _Run:
         self.log_total = 0
         self.killed_for: Termination | None = None
         self.untrusted_started = False
+        self.bad_frames = 0
         self.cpu_used = 0.0
         self.cpu_limit = self._settings()["cpu_seconds"]
 
@@ -377,7 +378,9 @@ class _Run:
         try:
             meta, arrays = decode_payload(frame)
         except ProtocolError as exc:
-            log.info("run %s: dropped a bad frame: %s", self.run_id, exc)
+            self.bad_frames += 1
+            if self.bad_frames == 1:  # a child can send millions: log the first only
+                log.info("run %s: dropped a bad frame: %s", self.run_id, exc)
             return False
         kind = meta.get("type")
         stop = False

@@ -18,7 +18,9 @@ def build_grader(settings: Settings) -> Grader:
     sandbox = Sandbox(scratch_root=settings.scratch_root, disabled_layers=settings.disabled_layers)
     try:
         grader = Grader(sandbox, settings.data_dir)
-        check(sandbox)
+        # The probe also tries to read these: the trusted side's private files.
+        check(sandbox, private_paths=[settings.reference_dir, settings.problems_dir,
+                                      grader.expected_dir])
     except BaseException:
         sandbox.close()
         raise

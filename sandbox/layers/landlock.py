@@ -34,7 +34,9 @@ TRUNCATE = 1 << 14
 IOCTL_DEV = 1 << 15
 
 READ = READ_FILE | READ_DIR
-WRITE = READ | WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_DIR | MAKE_REG | TRUNCATE
+# REFER: moving files between directories of the same writable tree (os.replace into
+# a subdirectory); Landlock only allows it where source and target both grant it.
+WRITE = READ | WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_DIR | MAKE_REG | TRUNCATE | REFER
 
 _NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
 _SCOPE_ABSTRACT_UNIX, _SCOPE_SIGNAL = 1 << 0, 1 << 1
