@@ -23,6 +23,10 @@ fi
 if ! ldconfig -p | grep -q libseccomp.so.2; then
     apt_install libseccomp2
 fi
+# Test tooling from Debian: docker-compose validates the compose file (no engine needed).
+if [ "${1:-}" = "--test" ] && ! command -v docker-compose >/dev/null; then
+    apt_install docker-compose
+fi
 
 if [ ! -x .venv/bin/python ] || [ "$(readlink -f .venv/bin/python)" != "$(readlink -f "$PYTHON")" ]; then
     echo "setup: creating .venv from $PYTHON"

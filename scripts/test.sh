@@ -2,7 +2,7 @@
 # Set everything up, then run the whole test suite: lint, pytest, and `tensorjudge check`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 # The tests use the machine's real PostgreSQL (127.0.0.1:5432, trust auth).
 if [ -z "${TENSORJUDGE_TEST_PG_HOST:-}" ] && ! pg_isready -q -h 127.0.0.1 -p 5432; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
