@@ -271,7 +271,12 @@ def user_promote(username: str) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from app.logs import configure
+
+    settings = Settings()
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    # Long-running processes log events; one-shot commands only warnings.
+    configure(settings.log_format, logging.INFO if command in ("serve", "worker") else logging.WARNING)
     try:
         cli()
     except KeyboardInterrupt:

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     token_ttl_days: int = 30
     validation_timeout_s: float = 180.0
     worker_fresh_s: float = 30.0
+    log_format: str = "text"  # or "json": one JSON object per line
 
     @property
     def db_url(self) -> str:

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app import queue
+from app import metrics, queue
 from app.auth.endpoints import router as auth_router
 from app.bodylimit import BodyLimit
 from app.config import Settings
@@ -59,5 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ready = checks["database"] and checks["workers"] > 0
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
+    metrics.install(app, settings.worker_fresh_s)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -152,15 +152,20 @@ class Worker:
             submission = session.get(Submission, submission_id)
             submission.status = SubmissionStatus.RUNNING
             submission.started_at = datetime.now(UTC)
+            created = submission.created_at.replace(tzinfo=UTC)
             session.commit()
             problem = self._problem(session, submission.problem_version_id)
+            version = session.get(ProblemVersion, submission.problem_version_id)
             code, mode = submission.code, submission.mode.value
+        context = {"submission": submission_id, "problem": problem.slug, "version": version.version,
+                   "worker": self.worker_id, "job": claim.job_id,
+                   "queue_ms": round((submission.started_at - created).total_seconds() * 1000, 1)}
         if claim.attempts > MAX_ATTEMPTS:
             result = GradeResult(Verdict.INTERNAL_ERROR, [CaseResult(
                 c.name, c.visible, Verdict.INTERNAL_ERROR,
                 f"grading failed {MAX_ATTEMPTS} times (the worker died each time)")
                 for c in problem.select(mode)])
-            self._complete(claim, submission_id, result)
+            self._complete(claim, submission_id, result, context)
             return
         written: list[int] = []
 
@@ -181,10 +186,10 @@ class Worker:
                 for c in problem.select(mode)])
         if keeper.lost:
             raise queue.LeaseLost(f"job {claim.job_id}")
-        self._complete(claim, submission_id, result, already=set(written))
+        self._complete(claim, submission_id, result, context)
 
     def _complete(self, claim: queue.Claim, submission_id: int, result: GradeResult,
-                  already: set[int] | None = None) -> None:
+                  context: dict) -> None:
         with self.sessions() as session:
             job = queue.lock_owned(session, claim.job_id, self.worker_id)
             existing = set(session.scalars(select(CaseResultRow.idx)
@@ -203,7 +208,10 @@ class Worker:
             queue.finish(session, job)
             session.commit()
         log.info("submission %s graded: %s (%d/%d)", submission_id, result.verdict.value,
-                 result.passed, result.total)
+                 result.passed, result.total,
+                 extra={**context, "verdict": result.verdict.value,
+                        "grading_ms": round(result.wall_ms, 1), "passed": result.passed,
+                        "total": result.total})
 
     def _validate(self, claim: queue.Claim) -> None:
         assert self.grader is not None and claim.problem_version_id is not None

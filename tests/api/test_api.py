@@ -281,3 +281,41 @@ def test_health_and_readiness(stack):
 def test_unknown_route_is_json_404(stack):
     missing = stack.client.get("/api/nothing-here")
     assert missing.status_code == 404 and set(missing.json()) == {"error", "detail"}
+
+
+def test_metrics_report_verdicts_queue_workers_and_latency(stack):
+    stack.wait_problem()
+    token = stack.token("ada")
+    stack.wait_done(submit(stack, token, code=WRONG, mode="run").json()["id"], token)
+    loop = "def add(a, b):\n    while True:\n        pass\n"
+    stack.wait_done(submit(stack, token, code=loop, mode="run").json()["id"], token)
+    text = stack.client.get("/metrics").text
+    assert 'tensorjudge_submissions_total{mode="run",verdict="wrong_answer"} 1.0' in text
+    assert 'tensorjudge_sandbox_terminations_total{reason="time"} 1.0' in text
+    assert "tensorjudge_queue_depth 0.0" in text
+    assert "tensorjudge_workers_active 1.0" in text
+    assert 'tensorjudge_grading_seconds_count 2.0' in text
+    posted = 'method="POST",route="/api/submissions",status="202"'
+    assert f"tensorjudge_http_request_seconds_count{{{posted}}} 2.0" in text
+
+
+def test_json_logs_carry_context_but_never_code(stack, caplog):
+    import logging
+
+    from app.logs import JsonFormatter
+
+    stack.wait_problem()
+    token = stack.token("ada")
+    marker = "def add(a, b):\n    # SECRET-CODE-MARKER\n    return a + b\n"
+    import time
+
+    with caplog.at_level(logging.INFO, logger="tensorjudge.worker"):
+        stack.wait_done(submit(stack, token, code=marker).json()["id"], token)
+        deadline = time.monotonic() + 5  # the worker logs right after it commits
+        while time.monotonic() < deadline and not any("graded" in r.getMessage() for r in caplog.records):
+            time.sleep(0.05)
+    lines = [JsonFormatter().format(r) for r in caplog.records if "graded" in r.getMessage()]
+    event = json.loads(lines[-1])
+    assert event["verdict"] == "accepted" and event["problem"] == "vector-add"
+    assert {"submission", "version", "worker", "grading_ms", "queue_ms"} <= set(event)
+    assert all("SECRET-CODE-MARKER" not in r.getMessage() for r in caplog.records)
