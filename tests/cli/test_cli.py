@@ -96,3 +96,21 @@ def test_check_fails_when_a_solution_gets_another_verdict(problem_folder: Path):
     done = tj("check", "--problems-dir", str(problem_folder.parent))
     assert done.returncode == 1
     assert "FAIL vector-add: solutions/correct/not_really.py" in done.stdout
+
+
+def test_check_fails_when_a_pack_reference_is_mutated(tmp_path: Path):
+    slug = "fractional-stride-1d"
+    shutil.copytree(PROBLEMS / slug, tmp_path / "problems" / slug)
+    (tmp_path / "reference").mkdir()
+    source = (ROOT / "reference" / "fractional_stride_1d.py").read_text()
+    entry = "def fractional_stride_1d("
+    assert entry in source
+    # Wrap the real entry so every output is off by a constant.
+    mutated = source.replace(entry, "def _original_fractional_stride_1d(") + (
+        "\n\ndef fractional_stride_1d(*args, **kwargs):\n"
+        "    return _original_fractional_stride_1d(*args, **kwargs) + 1\n")
+    (tmp_path / "reference" / "fractional_stride_1d.py").write_text(mutated)
+    done = tj("check", "--problems-dir", str(tmp_path / "problems"))
+    assert done.returncode == 1
+    assert f"FAIL {slug}: solutions/correct/" in done.stdout
+    assert "expected accepted; case 'worked-example'" in done.stdout
