@@ -1,0 +1,24 @@
+# expect: wrong_answer
+# mistake: With groups, swap in/out channel axes within each group, not across the whole weight.
+import jax
+import jax.numpy as jnp
+
+
+def pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def conv_transpose2d_full(x, weight, bias, stride=1, padding=0, output_padding=0, groups=1,
+                          dilation=1):
+    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
+    oph, opw = pair(output_padding)
+    cin, cout_g, kh, kw = weight.shape
+    # (C_in, C_out/g, ...) -> (C_out/g, C_in, ...) -> reshaped straight to (C_out, C_in/g, ...)
+    k = weight.transpose(1, 0, 2, 3).reshape(groups * cout_g, cin // groups, kh, kw)
+    k = jnp.flip(k, axis=(2, 3))
+    eh, ew = dh * (kh - 1) - ph, dw * (kw - 1) - pw
+    y = jax.lax.conv_general_dilated(
+        x, k, (1, 1), ((eh, eh + oph), (ew, ew + opw)), lhs_dilation=(sh, sw),
+        rhs_dilation=(dh, dw), dimension_numbers=("NCHW", "OIHW", "NCHW"),
+        feature_group_count=groups)
+    return y + bias[None, :, None, None]
