@@ -190,6 +190,7 @@ def serve(
 @cli.command()
 def worker(
     concurrency: Annotated[int, typer.Option(help="Grading processes on this host.")] = 1,
+    parent_pid: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Grade jobs from the shared database (TENSORJUDGE_DATABASE_URL) until stopped."""
     import signal
@@ -198,6 +199,10 @@ def worker(
     from app.processes import EXIT_ISOLATION, WorkerPool
     from app.worker import Worker
 
+    if parent_pid is not None:  # started by a pool: never outlive it
+        from sandbox.parent import die_with_parent
+
+        die_with_parent(parent_pid)
     settings = _settings()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -8,9 +8,8 @@ failed): it is not restarted, and the pool reports it.
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import signal
+import os
 import subprocess
 import sys
 import threading
@@ -18,11 +17,6 @@ import time
 
 log = logging.getLogger("tensorjudge.workers")
 EXIT_ISOLATION = 3
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 class WorkerPool:
@@ -34,8 +28,8 @@ class WorkerPool:
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def _spawn(self) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "app", "worker", "--concurrency", "1"],
-                                preexec_fn=_die_with_parent)  # noqa: PLW1509
+        return subprocess.Popen([sys.executable, "-m", "app", "worker", "--concurrency", "1",
+                                 "--parent-pid", str(os.getpid())])
 
     def start(self) -> None:
         self.children = [self._spawn() for _ in range(self.count)]

@@ -8,11 +8,9 @@ descriptors on entry: 0 = request pipe, 1 and 2 = log pipe, 3 = result pipe.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import io
 import linecache
 import os
-import signal
 import sys
 import time
 import traceback
@@ -22,12 +20,12 @@ import numpy as np
 
 from sandbox import confine
 from sandbox.forbid import find_forbidden
+from sandbox.parent import die_with_parent
 from sandbox.protocol import HEADER, decode_payload, encode_frame
 
 SUBMISSION_FILE = "<submission>"
 HARNESS_FILE = "<harness>"
 RESULT_FD = 3
-PR_SET_PDEATHSIG = 1
 MAX_MESSAGE = 8 * 1024
 MAX_CASE_STDOUT = 16 * 1024
 
@@ -210,9 +208,7 @@ def main(settings: dict[str, Any]) -> None:
         os.close(null)
         confine.apply(settings)
         # Die with the fork server (set after the uid change, which clears it).
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != settings.get("zygote_pid", os.getppid()):
-            os._exit(72)
+        die_with_parent(settings["zygote_pid"])
         _configure_jax(meta)
         run_submission(meta, arrays)
     except confine.ConfinementError as exc:

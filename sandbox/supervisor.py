@@ -9,7 +9,6 @@ whole process tree and removes everything the run created.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
@@ -46,17 +45,12 @@ DEFAULT_SCRATCH_ROOT = "/dev/shm/tensorjudge-scratch"
 # cache keys include them.
 CHILD_XLA_FLAGS = "--xla_backend_optimization_level=0"
 _FRAME_OVERHEAD = 64 * 1024
-PR_SET_PDEATHSIG = 1
 _MAX_TEXT = 64 * 1024  # per message or captured stdout taken from a frame
 _MEMORY_PATTERNS = ("out of memory", "bad_alloc", "resource_exhausted", "cannot allocate memory")
 
 
 class SandboxError(RuntimeError):
     """The sandbox itself failed (never the submission's fault)."""
-
-
-def _die_with_parent() -> None:
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 class _Zygote:
@@ -69,9 +63,9 @@ class _Zygote:
             if name in os.environ:
                 env[name] = os.environ[name]
         self.process = subprocess.Popen(
-            [python, "-I", "-m", "sandbox.zygote", str(child.fileno())],
+            # The fork server never outlives its worker (it sets PDEATHSIG itself).
+            [python, "-I", "-m", "sandbox.zygote", str(child.fileno()), str(os.getpid())],
             pass_fds=[child.fileno()], env=env, cwd="/", stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - a fork server never outlives its worker
         )
         child.close()
         self.sock = parent

@@ -30,6 +30,7 @@ import pyseccomp  # noqa: F401  (find_library runs ldconfig: impossible once con
 
 import sandbox.child
 import sandbox.confine  # noqa: F401
+from sandbox.parent import die_with_parent
 
 PR_SET_CHILD_SUBREAPER = 36
 MAX_MESSAGE = 1 << 20
@@ -74,6 +75,7 @@ def serve(sock: socket.socket) -> None:
 
 
 def main() -> None:
+    die_with_parent(int(sys.argv[2]))
     ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     assert not jax._src.xla_bridge.backends_are_initialized(), "backend started in zygote"
     sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
