@@ -22,7 +22,7 @@ from app.migrate import upgrade
 from app.problems.service import sync_folder
 from app.worker import Worker
 from tests.conftest import DATA_DIR
-from tests.grading.test_engine import TINY_MANIFEST, TINY_REFERENCE
+from tests.tiny_problem import write_tiny_problem
 
 PG_HOST = os.environ.get("TENSORJUDGE_TEST_PG_HOST", "127.0.0.1")
 PG_ADMIN = f"host={PG_HOST} port=5432 user=postgres dbname=postgres"
@@ -30,15 +30,7 @@ PG_ADMIN = f"host={PG_HOST} port=5432 user=postgres dbname=postgres"
 
 @pytest.fixture(scope="session")
 def tiny_dirs(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("api-problems")
-    folder = root / "problems" / "vector-add"
-    folder.mkdir(parents=True)
-    (folder / "problem.toml").write_text(TINY_MANIFEST)
-    (folder / "statement.md").write_text("Add two vectors $a + b$.\n")
-    (folder / "starter.py").write_text("def add(a, b):\n    raise NotImplementedError\n")
-    (root / "reference").mkdir()
-    (root / "reference" / "vector_add.py").write_text(TINY_REFERENCE)
-    return root / "problems", root / "reference"
+    return write_tiny_problem(tmp_path_factory.mktemp("api-problems"))
 
 
 @pytest.fixture(scope="session")

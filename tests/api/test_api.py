@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.api.conftest import auth
-from tests.grading.test_engine import TINY_REFERENCE
+from tests.tiny_problem import TINY_REFERENCE
 
 WRONG = "def add(a, b):\n    return a - b\n"
 

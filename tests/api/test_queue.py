@@ -23,7 +23,7 @@ from app.problems.service import sync_folder
 from app.queue import enqueue_grade
 from tests.api.conftest import create_pg_database, drop_pg_database
 from tests.conftest import DATA_DIR, ROOT
-from tests.grading.test_engine import TINY_REFERENCE
+from tests.tiny_problem import TINY_REFERENCE
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 
 from app.db import normalize_url
 from tests.conftest import DATA_DIR, ROOT
-from tests.grading.test_engine import TINY_REFERENCE
+from tests.tiny_problem import TINY_REFERENCE
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from tests.api.conftest import create_pg_database, drop_pg_database
 from tests.api.test_queue import start_worker, stop
 from tests.api.test_serve import free_port
 from tests.conftest import DATA_DIR, ROOT
-from tests.grading.test_engine import TINY_REFERENCE
+from tests.tiny_problem import TINY_REFERENCE
 
 MIXED = [
     (TINY_REFERENCE, "accepted"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA_DIR, PROBLEMS, ROOT, SEED_SLUG
-from tests.grading.test_engine import TINY_MANIFEST, TINY_REFERENCE
+from tests.tiny_problem import TINY_REFERENCE, write_tiny_problem
 
 TENSORJUDGE = [sys.executable, "-m", "app"]
 
@@ -57,17 +57,13 @@ def test_usage_errors_exit_two(args):
 
 @pytest.fixture()
 def problem_folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "problems" / "vector-add"
+    problems_dir, _ = write_tiny_problem(tmp_path)
+    folder = problems_dir / "vector-add"
     (folder / "solutions" / "correct").mkdir(parents=True)
     (folder / "solutions" / "wrong").mkdir(parents=True)
-    (folder / "problem.toml").write_text(TINY_MANIFEST)
-    (folder / "statement.md").write_text("Add two vectors.\n")
-    (folder / "starter.py").write_text("def add(a, b):\n    raise NotImplementedError\n")
     (folder / "solutions" / "correct" / "plain.py").write_text("# expect: accepted\n" + TINY_REFERENCE)
     (folder / "solutions" / "wrong" / "minus.py").write_text(
         "# expect: wrong_answer\n# mistake: subtracts\ndef add(a, b):\n    return a - b\n")
-    (tmp_path / "reference").mkdir()
-    (tmp_path / "reference" / "vector_add.py").write_text(TINY_REFERENCE)
     return folder
 
 

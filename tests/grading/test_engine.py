@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from app.grading.verdicts import Verdict
 from app.problems.manifest import load_problem
-
-TINY_MANIFEST = """
-title = "Vector add"
-difficulty = "easy"
-entry = "add"
-[limits]
-time_s = 2.0
-memory_mb = 256
-[[cases]]
-name = "example"
-visible = true
-inputs = { a = [1.0, 2.0, 3.0], b = [10.0, 20.0, 30.0] }
-[[cases]]
-name = "hidden-random"
-inputs = { a = { normal = [64], seed = 1 }, b = { normal = [64], seed = 2 } }
-"""
-TINY_REFERENCE = "import numpy as np\n\ndef add(a, b):\n    return np.asarray(a) + np.asarray(b)\n"
+from tests.tiny_problem import TINY_REFERENCE, write_tiny_problem
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    root: Path = tmp_path_factory.mktemp("tiny")
-    folder = root / "problems" / "vector-add"
-    folder.mkdir(parents=True)
-    (folder / "problem.toml").write_text(TINY_MANIFEST)
-    (folder / "statement.md").write_text("Add two vectors.\n")
-    (folder / "starter.py").write_text("def add(a, b):\n    raise NotImplementedError\n")
-    (root / "reference").mkdir()
-    (root / "reference" / "vector_add.py").write_text(TINY_REFERENCE)
-    return load_problem(folder)
+    problems_dir, _ = write_tiny_problem(tmp_path_factory.mktemp("tiny"))
+    return load_problem(problems_dir / "vector-add")
 
 
 def grade(grader, problem, code, mode="submit"):
