@@ -33,6 +33,9 @@ SYSTEM_READ_PATHS = (
 )
 
 
+KEPT_ENVIRONMENT = frozenset({"XLA_FLAGS", "JAX_PLATFORMS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"})
+
+
 class ConfinementError(RuntimeError):
     """A layer could not be applied; the child must not run untrusted code."""
 
@@ -83,8 +86,11 @@ def apply(settings: dict[str, Any]) -> list[str]:
             if settings.get("cache_dir") and settings.get("cache_writable"):
                 os.chown(settings["cache_dir"], uid, uid)  # only the warming run writes
         os.chdir(scratch)
+        # Only numerical-stack settings survive (the fork server's environment holds
+        # nothing else); XLA reads XLA_FLAGS when the child starts its backend.
+        kept = {k: v for k, v in os.environ.items() if k in KEPT_ENVIRONMENT}
         os.environ.clear()
-        os.environ.update({"HOME": scratch, "TMPDIR": scratch, "PATH": "/nonexistent"})
+        os.environ.update({**kept, "HOME": scratch, "TMPDIR": scratch, "PATH": "/nonexistent"})
         if _layer("uid", disabled):
             os.setgroups([])
             os.setresgid(uid, uid, uid)

@@ -26,7 +26,7 @@ from sandbox import CaseOutcome, CaseSpec, CaseStatus, Limits, RunRequest, Sandb
 from sandbox.supervisor import CHILD_XLA_FLAGS
 
 STACK = (*(f"{name}=={version(name)}" for name in ("jax", "jaxlib", "flax", "numpy")),
-         f"XLA_FLAGS={CHILD_XLA_FLAGS}")
+         f"child XLA_FLAGS={CHILD_XLA_FLAGS}")
 
 _STATUS_VERDICT = {
     CaseStatus.ERROR: Verdict.RUNTIME_ERROR,

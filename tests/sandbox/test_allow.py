@@ -137,3 +137,12 @@ def test_allow_result_reports_every_layer(sandbox):
     result = run(sandbox, "def f(n):\n    return [n]", FAST)
     assert result.layers == ("session", "cgroup", "netns", "rlimits", "uid", "landlock", "seccomp")
     assert os.path.isdir(sandbox.scratch_root)
+
+
+def test_allow_numerical_stack_settings_reach_the_child(sandbox):
+    from sandbox.supervisor import CHILD_XLA_FLAGS
+
+    code = ("import os\ndef f(n):\n    return [int(os.environ.get('XLA_FLAGS') == "
+            f"{CHILD_XLA_FLAGS!r}), len(os.environ)]")
+    outcome = run(sandbox, code).cases[0]
+    assert outcome.output.tolist()[0] == 1
