@@ -3,7 +3,7 @@
 Counts come from the database at scrape time, so every API replica reports the
 same numbers for work done by workers on any host: submissions by verdict and mode,
 queue depth, workers with a fresh heartbeat, sandbox terminations by reason (the
-verdicts of ended cases), and histograms of queue wait and grading time over the
+cases the sandbox ended: time, memory, output, signal), and histograms of queue wait and grading time over the
 most recent finished submissions.  HTTP latency by route is measured in-process.
 """
 
@@ -23,8 +23,7 @@ from app import queue
 from app.models import CaseResultRow, Submission, SubmissionStatus
 
 BUCKETS_S = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
-TERMINATIONS = {"time_limit_exceeded": "time", "memory_limit_exceeded": "memory",
-                "output_limit_exceeded": "output"}
+TERMINATIONS = ("time", "memory", "output", "signal")
 RECENT = 2000
 
 
@@ -62,11 +61,11 @@ class DatabaseCollector(Collector):
             ended = CounterMetricFamily("tensorjudge_sandbox_terminations",
                                         "Cases ended by a sandbox limit", labels=["reason"])
             counts = dict(session.execute(
-                select(CaseResultRow.verdict, func.count())
-                .where(CaseResultRow.verdict.in_(list(TERMINATIONS)))
-                .group_by(CaseResultRow.verdict)).all())
-            for verdict, reason in TERMINATIONS.items():
-                ended.add_metric([reason], counts.get(verdict, 0))
+                select(CaseResultRow.termination, func.count())
+                .where(CaseResultRow.termination.is_not(None))
+                .group_by(CaseResultRow.termination)).all())
+            for reason in TERMINATIONS:
+                ended.add_metric([reason], counts.get(reason, 0))
             yield ended
             rows = session.execute(
                 select(Submission.created_at, Submission.started_at, Submission.grading_ms)

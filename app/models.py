@@ -150,6 +150,7 @@ class CaseResultRow(Base):
     name: Mapped[str] = mapped_column(String(64))
     visible: Mapped[bool] = mapped_column(Boolean)
     verdict: Mapped[str] = mapped_column(String(32))
+    termination: Mapped[str | None] = mapped_column(String(16))  # how the sandbox ended the case
     data: Mapped[dict[str, Any]] = mapped_column(JSON)  # errors, shapes, time, message, stdout
 
 

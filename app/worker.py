@@ -42,7 +42,8 @@ def case_row(submission_id: int, index: int, case: CaseResult) -> CaseResultRow:
     data = case.to_dict()
     data["verdict"] = case.verdict.value
     return CaseResultRow(submission_id=submission_id, idx=index, name=case.name,
-                         visible=case.visible, verdict=case.verdict.value, data=data)
+                         visible=case.visible, verdict=case.verdict.value,
+                         termination=case.termination, data=data)
 
 
 class _LeaseKeeper(threading.Thread):

@@ -28,6 +28,9 @@ from sandbox.supervisor import CHILD_XLA_FLAGS
 STACK = (*(f"{name}=={version(name)}" for name in ("jax", "jaxlib", "flax", "numpy")),
          f"child XLA_FLAGS={CHILD_XLA_FLAGS}")
 
+_TERMINATION = {CaseStatus.TIME: "time", CaseStatus.MEMORY: "memory",
+                CaseStatus.OUTPUT: "output"}
+
 _STATUS_VERDICT = {
     CaseStatus.ERROR: Verdict.RUNTIME_ERROR,
     CaseStatus.CRASHED: Verdict.RUNTIME_ERROR,
@@ -174,6 +177,9 @@ class Grader:
         )
         if outcome.status is not CaseStatus.OK or outcome.output is None:
             result.verdict = _STATUS_VERDICT.get(outcome.status, Verdict.RUNTIME_ERROR)
+            result.termination = _TERMINATION.get(outcome.status)
+            if outcome.status is CaseStatus.CRASHED:
+                result.termination = "signal" if "signal" in outcome.message else "exit"
             result.message = outcome.message if case.visible else (outcome.summary or outcome.message)
             return result
         tolerance = problem.manifest.tolerance

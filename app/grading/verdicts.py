@@ -47,6 +47,7 @@ class CaseResult:
     stdout: str = ""
     line: int | None = None
     column: int | None = None
+    termination: str | None = None  # time | memory | output | signal | exit: the sandbox ended it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -289,14 +289,17 @@ def test_metrics_report_verdicts_queue_workers_and_latency(stack):
     stack.wait_done(submit(stack, token, code=WRONG, mode="run").json()["id"], token)
     loop = "def add(a, b):\n    while True:\n        pass\n"
     stack.wait_done(submit(stack, token, code=loop, mode="run").json()["id"], token)
+    crash = "import ctypes\n\ndef add(a, b):\n    ctypes.string_at(0)\n"
+    stack.wait_done(submit(stack, token, code=crash, mode="run").json()["id"], token)
     text = stack.client.get("/metrics").text
     assert 'tensorjudge_submissions_total{mode="run",verdict="wrong_answer"} 1.0' in text
     assert 'tensorjudge_sandbox_terminations_total{reason="time"} 1.0' in text
+    assert 'tensorjudge_sandbox_terminations_total{reason="signal"} 1.0' in text
     assert "tensorjudge_queue_depth 0.0" in text
     assert "tensorjudge_workers_active 1.0" in text
-    assert 'tensorjudge_grading_seconds_count 2.0' in text
+    assert 'tensorjudge_grading_seconds_count 3.0' in text
     posted = 'method="POST",route="/api/submissions",status="202"'
-    assert f"tensorjudge_http_request_seconds_count{{{posted}}} 2.0" in text
+    assert f"tensorjudge_http_request_seconds_count{{{posted}}} 3.0" in text
 
 
 def test_json_logs_carry_context_but_never_code(stack, caplog):
