@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sandbox.layers import REQUIRED
 from sandbox.layers.cgroups import RunGroup
+from sandbox.layers.cgroups import run_ids as cgroup_run_ids
 from sandbox.layers.scratch import reclaim_tree, remove_tree
 from sandbox.protocol import FrameReader, ProtocolError, decode_payload, encode_frame
 from sandbox.types import (
@@ -107,6 +108,7 @@ class Sandbox:
         self.python = python
         self.max_runs_per_zygote = max_runs_per_zygote
         self._zygote: _Zygote | None = None
+        self._swept = False
         self._lock = threading.Lock()
         if self.disabled_layers:
             log.warning("SANDBOX LAYERS DISABLED BY OPERATOR: %s", ", ".join(self.disabled_layers))
@@ -133,6 +135,9 @@ class Sandbox:
             zygote.close()
             zygote = None
         if zygote is None:
+            if not self._swept:
+                sweep_stale_runs(self.scratch_root, "cgroup" in self.layers)
+                self._swept = True
             zygote = self._zygote = _Zygote(self.python)
         return zygote
 
@@ -152,6 +157,35 @@ class Sandbox:
                     self._zygote.close()
                     self._zygote = None
                 return _internal_result(request, f"the grader's sandbox failed: {exc}")
+
+
+def _owner_alive(run_id: str) -> bool:
+    owner, dash, _ = run_id.partition("-")
+    if not dash or not owner.isdigit():
+        return False  # not named by a supervisor: nobody owns it
+    return Path(f"/proc/{owner}").exists()
+
+
+def sweep_stale_runs(scratch_root: Path, cgroups_used: bool) -> list[str]:
+    """Remove scratch directories and cgroups left by supervisors that died (SIGKILL).
+
+    Runs of live supervisors (other workers on this host) are left alone.
+    """
+    stale = set()
+    if scratch_root.is_dir():
+        stale.update(p.name for p in scratch_root.iterdir() if not _owner_alive(p.name))
+    if cgroups_used:
+        stale.update(name for name in cgroup_run_ids() if not _owner_alive(name))
+    for run_id in sorted(stale):
+        try:
+            if cgroups_used:
+                RunGroup(run_id).remove()
+            remove_tree(scratch_root / run_id)
+        except OSError:
+            log.warning("could not remove the leftovers of run %s", run_id, exc_info=True)
+    if stale:
+        log.info("removed the leftovers of %d runs of dead workers", len(stale))
+    return sorted(stale)
 
 
 def _internal_result(request: RunRequest, message: str) -> RunResult:
@@ -193,7 +227,8 @@ class _Run:
         self.request = request
         self.limits = limits
         self.on_case = on_case
-        self.run_id = uuid.uuid4().hex
+        # The supervisor's pid comes first so leftovers of a killed worker can be told apart.
+        self.run_id = f"{os.getpid()}-{uuid.uuid4().hex}"
         self.scratch = sandbox.scratch_root / self.run_id
         self.group = RunGroup(self.run_id) if "cgroup" in sandbox.layers else None
         self.outcomes: dict[int, CaseOutcome] = {}

@@ -42,6 +42,16 @@ def available() -> str | None:
     return None
 
 
+def run_ids() -> set[str]:
+    """Names of every run group below this process's cgroups (live or left behind)."""
+    names: set[str] = set()
+    for controller in CONTROLLERS:
+        base = _own_path(controller)
+        if base is not None and (base / PREFIX).is_dir():
+            names.update(p.name for p in (base / PREFIX).iterdir() if p.is_dir())
+    return names
+
+
 class RunGroup:
     """The memory, pids and cpu cgroups of one run."""
 
