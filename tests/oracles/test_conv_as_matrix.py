@@ -14,7 +14,6 @@ The reference is loaded by file path and run in-process, jitted once per distinc
 (kernel shape, in_h, in_w) with in_h and in_w static.
 """
 
-import importlib.util
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -23,8 +22,9 @@ import jax
 import numpy as np
 import pytest
 
+from tests.oracles.common import reference_entry
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "reference" / "conv_as_matrix.py"
 PROBLEM = ROOT / "problems" / "conv-as-matrix" / "problem.toml"
 
 # The problem's grading tolerance (mirrors [tolerance] in problem.toml).
@@ -70,12 +70,8 @@ def matrix_from_basis(K, in_h, in_w):
     return np.stack(columns, axis=1)
 
 
-@cache
 def reference():
-    spec = importlib.util.spec_from_file_location("tj_reference_conv_as_matrix", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.kernel2matrix
+    return reference_entry("conv_as_matrix", "kernel2matrix")
 
 
 @cache

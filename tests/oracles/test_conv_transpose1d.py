@@ -10,7 +10,6 @@ K - 1 up to its maximum (output width 1).  The reference is loaded by file path 
 in-process, jitted once per (shape, stride, padding).
 """
 
-import importlib.util
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -19,8 +18,9 @@ import jax
 import numpy as np
 import pytest
 
+from tests.oracles.common import reference_entry
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "reference" / "conv_transpose1d.py"
 PROBLEM = ROOT / "problems" / "conv-transpose1d" / "problem.toml"
 
 # The problem's grading tolerance (mirrors [tolerance] in problem.toml).
@@ -51,12 +51,8 @@ def oracle(x, weights, stride, padding):
     return y
 
 
-@cache
 def reference():
-    spec = importlib.util.spec_from_file_location("tj_reference_conv_transpose1d", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.conv_transpose1d
+    return reference_entry("conv_transpose1d", "conv_transpose1d")
 
 
 @cache

@@ -7,7 +7,6 @@ are also compared with ``torch.nn.functional.conv_transpose1d`` (bias=None, defa
 The reference is loaded by file path and run in-process, jitted once per shape.
 """
 
-import importlib.util
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -16,8 +15,9 @@ import jax
 import numpy as np
 import pytest
 
+from tests.oracles.common import reference_entry
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "reference" / "conv_transpose1d_minimal.py"
 PROBLEM = ROOT / "problems" / "conv-transpose1d-minimal" / "problem.toml"
 
 # The problem's grading tolerance (mirrors [tolerance] in problem.toml).
@@ -42,12 +42,8 @@ def oracle(x, weights):
     return y
 
 
-@cache
 def reference():
-    spec = importlib.util.spec_from_file_location("tj_reference_conv_transpose1d_minimal", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.conv_transpose1d_minimal
+    return reference_entry("conv_transpose1d_minimal", "conv_transpose1d_minimal")
 
 
 @cache

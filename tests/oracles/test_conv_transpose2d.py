@@ -11,16 +11,15 @@ passed both as ints and as pairs (the two forms the problem's harness produces).
 PyTorch is installed it must also agree with ``torch.nn.functional.conv_transpose2d``.
 """
 
-import importlib.util
 import tomllib
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.oracles.common import conv_transpose2d_scatter, reference_entry
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "reference" / "conv_transpose2d.py"
 PROBLEM = ROOT / "problems" / "conv-transpose2d" / "problem.toml"
 
 # The problem's grading tolerance (mirrors [tolerance] in problem.toml).
@@ -28,29 +27,11 @@ RTOL = 1e-4
 ATOL = 1e-5
 
 
-def oracle(x, weights, stride, padding):
-    """Transposed 2-D convolution in float64, one input pixel at a time."""
-    x = np.asarray(x, dtype=np.float64)
-    weights = np.asarray(weights, dtype=np.float64)
-    (sh, sw), (ph, pw) = stride, padding
-    n, cin, h, w = x.shape
-    cin_w, cout, kh, kw = weights.shape
-    assert cin == cin_w
-    canvas = np.zeros((n, cout, (h - 1) * sh + kh, (w - 1) * sw + kw))
-    for b in range(n):
-        for c in range(cin):
-            for i in range(h):
-                for j in range(w):
-                    canvas[b, :, i * sh : i * sh + kh, j * sw : j * sw + kw] += x[b, c, i, j] * weights[c]
-    return canvas[:, :, ph : canvas.shape[2] - ph, pw : canvas.shape[3] - pw]
+oracle = conv_transpose2d_scatter
 
 
-@cache
 def reference():
-    spec = importlib.util.spec_from_file_location("tj_reference_conv_transpose2d", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.conv_transpose2d
+    return reference_entry("conv_transpose2d", "conv_transpose2d")
 
 
 def as_arg(pair, form):

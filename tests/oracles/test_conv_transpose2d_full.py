@@ -13,16 +13,15 @@ and as pairs.  Where PyTorch is installed it must also agree with
 ``torch.nn.functional.conv_transpose2d`` (groups, dilation and output_padding included).
 """
 
-import importlib.util
 import tomllib
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.oracles.common import reference_entry
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "reference" / "conv_transpose2d_full.py"
 PROBLEM = ROOT / "problems" / "conv-transpose2d-full" / "problem.toml"
 
 # The problem's grading tolerance (mirrors [tolerance] in problem.toml).
@@ -58,12 +57,8 @@ def oracle(x, weight, bias, stride, padding, output_padding, groups, dilation):
     return out + bias[None, :, None, None]
 
 
-@cache
 def reference():
-    spec = importlib.util.spec_from_file_location("tj_reference_conv_transpose2d_full", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.conv_transpose2d_full
+    return reference_entry("conv_transpose2d_full", "conv_transpose2d_full")
 
 
 def test_tolerance_matches_problem():

@@ -14,7 +14,6 @@ with ``k = 1 / (C_out * kH * kW)`` and the values spread like ``U[-sqrt(k), sqrt
 installed the reference also agrees with ``torch.nn.functional.conv_transpose2d``.
 """
 
-import importlib.util
 import math
 import tomllib
 import zlib
@@ -26,8 +25,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from tests.oracles.common import reference_entry
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "reference" / "conv_transpose2d_module.py"
 PROBLEM = ROOT / "problems" / "conv-transpose2d-module" / "problem.toml"
 
 # The problem's grading tolerance (mirrors [tolerance] in problem.toml).
@@ -55,12 +55,8 @@ def oracle(x, weight, stride, padding):
     return canvas[:, :, ph : canvas.shape[2] - ph, pw : canvas.shape[3] - pw]
 
 
-@cache
 def reference_class():
-    spec = importlib.util.spec_from_file_location("tj_reference_conv_transpose2d_module", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.ConvTranspose2d
+    return reference_entry("conv_transpose2d_module", "ConvTranspose2d")
 
 
 @cache

@@ -15,16 +15,15 @@ The reference is loaded by file path and run in-process with ints and pairs.  Wh
 PyTorch is installed it must also agree with ``torch.nn.functional.conv_transpose2d``.
 """
 
-import importlib.util
 import tomllib
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.oracles.common import conv_transpose2d_scatter, reference_entry
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "reference" / "conv_transpose_vjp.py"
 PROBLEM = ROOT / "problems" / "conv-transpose-vjp" / "problem.toml"
 
 # The problem's grading tolerance (mirrors [tolerance] in problem.toml).
@@ -32,20 +31,7 @@ RTOL = 1e-4
 ATOL = 1e-5
 
 
-def scatter_oracle(x, weight, stride, padding):
-    """Transposed 2-D convolution in float64, one input pixel at a time."""
-    x = np.asarray(x, dtype=np.float64)
-    weight = np.asarray(weight, dtype=np.float64)
-    (sh, sw), (ph, pw) = stride, padding
-    n, cin, h, w = x.shape
-    _, cout, kh, kw = weight.shape
-    canvas = np.zeros((n, cout, (h - 1) * sh + kh, (w - 1) * sw + kw))
-    for b in range(n):
-        for c in range(cin):
-            for i in range(h):
-                for j in range(w):
-                    canvas[b, :, i * sh : i * sh + kh, j * sw : j * sw + kw] += x[b, c, i, j] * weight[c]
-    return canvas[:, :, ph : canvas.shape[2] - ph, pw : canvas.shape[3] - pw]
+scatter_oracle = conv_transpose2d_scatter
 
 
 def forward_conv(z, weight, stride, padding):
@@ -67,12 +53,8 @@ def forward_conv(z, weight, stride, padding):
     return out
 
 
-@cache
 def reference():
-    spec = importlib.util.spec_from_file_location("tj_reference_conv_transpose_vjp", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.conv_transpose2d_vjp
+    return reference_entry("conv_transpose_vjp", "conv_transpose2d_vjp")
 
 
 def test_tolerance_matches_problem():

@@ -25,7 +25,6 @@ The derivation is checked by hand on the statement's worked example below, and a
 the reference on a couple of hundred random cases.
 """
 
-import importlib.util
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -35,8 +34,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from tests.oracles.common import reference_entry
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "reference" / "flax_transposed_conv_1d.py"
 PROBLEM = ROOT / "problems" / "flax-transposed-conv-1d" / "problem.toml"
 
 # The problem's grading tolerance (mirrors [tolerance] in problem.toml).
@@ -67,12 +67,8 @@ def oracle(x, kernel, bias, stride):
     return out
 
 
-@cache
 def reference_class():
-    spec = importlib.util.spec_from_file_location("tj_reference_flax_transposed_conv_1d", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.MyTransposedConv
+    return reference_entry("flax_transposed_conv_1d", "MyTransposedConv")
 
 
 @cache

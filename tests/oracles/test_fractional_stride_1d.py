@@ -9,7 +9,6 @@ s - 1 zeros between neighbours.  The reference is loaded by file path and run
 in-process, jitted once per (shape, stride).
 """
 
-import importlib.util
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -18,8 +17,9 @@ import jax
 import numpy as np
 import pytest
 
+from tests.oracles.common import reference_entry
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "reference" / "fractional_stride_1d.py"
 PROBLEM = ROOT / "problems" / "fractional-stride-1d" / "problem.toml"
 
 # The problem's grading tolerance (mirrors [tolerance] in problem.toml).  The output is
@@ -40,12 +40,8 @@ def oracle(x, stride):
     return out
 
 
-@cache
 def reference():
-    spec = importlib.util.spec_from_file_location("tj_reference_fractional_stride_1d", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.fractional_stride_1d
+    return reference_entry("fractional_stride_1d", "fractional_stride_1d")
 
 
 @cache

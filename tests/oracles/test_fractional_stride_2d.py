@@ -6,16 +6,15 @@ zero everywhere except ``out[b, c, i * s_h, j * s_w] = x[b, c, i, j]``.  The ref
 loaded by file path and run in-process on a couple of hundred seeded inputs.
 """
 
-import importlib.util
 import tomllib
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.oracles.common import reference_entry
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "reference" / "fractional_stride_2d.py"
 PROBLEM = ROOT / "problems" / "fractional-stride-2d" / "problem.toml"
 
 # The problem's grading tolerance (mirrors [tolerance] in problem.toml).
@@ -34,12 +33,8 @@ def oracle(x, stride_h, stride_w):
     return out
 
 
-@cache
 def reference():
-    spec = importlib.util.spec_from_file_location("tj_reference_fractional_stride_2d", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.fractional_stride_2d
+    return reference_entry("fractional_stride_2d", "fractional_stride_2d")
 
 
 def test_tolerance_matches_problem():

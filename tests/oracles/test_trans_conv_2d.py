@@ -6,7 +6,6 @@ input element X[i, j] adds X[i, j] * K into the output window whose top-left cor
 run in-process (jitted once per distinct shape, to keep the test fast).
 """
 
-import importlib.util
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -15,8 +14,9 @@ import jax
 import numpy as np
 import pytest
 
+from tests.oracles.common import reference_entry
+
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "reference" / "trans_conv_2d.py"
 PROBLEM = ROOT / "problems" / "trans-conv-2d" / "problem.toml"
 
 # The problem's grading tolerance (mirrors [tolerance] in problem.toml).
@@ -39,12 +39,8 @@ def oracle(X, K):
     return Y
 
 
-@cache
 def reference():
-    spec = importlib.util.spec_from_file_location("tj_reference_trans_conv_2d", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.trans_conv
+    return reference_entry("trans_conv_2d", "trans_conv")
 
 
 @cache
