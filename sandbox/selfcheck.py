@@ -72,11 +72,13 @@ class IsolationUnavailable(RuntimeError):
         self.layer, self.reason = layer, reason
 
 
-def _world_traversable(path: Path) -> str | None:
-    for part in (path, *path.parents):
-        mode = part.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            return str(part)
+def unsearchable_ancestor(path: Path, include_self: bool = True) -> Path | None:
+    """The first of ``path`` (optionally) and its parents that an unprivileged uid cannot
+    traverse (no ``o+x``), or None when the sandbox uid can reach ``path``."""
+    path = path.resolve()
+    for part in ((path,) if include_self else ()) + tuple(path.parents):
+        if not part.stat().st_mode & stat.S_IXOTH:
+            return part
     return None
 
 
@@ -88,7 +90,7 @@ def layer_problems() -> dict[str, str]:
         for layer in ("netns", "uid", "cgroup"):
             problems[layer] = reason
     stdlib = Path(sysconfig.get_paths()["stdlib"])
-    blocked = _world_traversable(stdlib)
+    blocked = unsearchable_ancestor(stdlib)
     if blocked:
         problems["uid"] = (f"the Python standard library ({stdlib}) is not readable by an "
                            f"unprivileged uid: {blocked} is not world-searchable; build the "

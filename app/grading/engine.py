@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import stat
 import time
 from collections.abc import Callable
 from importlib.metadata import version
@@ -23,6 +22,7 @@ from app.grading.compare import compare
 from app.grading.verdicts import CaseResult, GradeResult, Verdict, overall_verdict
 from app.problems.manifest import Case, Problem
 from sandbox import CaseOutcome, CaseSpec, CaseStatus, Limits, RunRequest, Sandbox
+from sandbox.selfcheck import unsearchable_ancestor
 from sandbox.supervisor import CHILD_XLA_FLAGS
 
 STACK = (*(f"{name}=={version(name)}" for name in ("jax", "jaxlib", "flax", "numpy")),
@@ -67,19 +67,12 @@ class DataDirUnusable(RuntimeError):
     """The data directory cannot hold a compile cache the sandbox uid can reach."""
 
 
-def _unsearchable_parent(path: Path) -> Path | None:
-    """The first of ``path``'s parents that other users cannot traverse, if any."""
-    for part in path.resolve().parents:
-        if not part.stat().st_mode & stat.S_IXOTH:
-            return part
-    return None
-
-
 class Grader:
     """Grades code against problems; owns one ``Sandbox`` (one run at a time)."""
 
     def __init__(self, sandbox: Sandbox, data_dir: Path):
-        blocked = _unsearchable_parent(Path(data_dir))
+        # data_dir itself is created below with mode 0711; its parents must be searchable.
+        blocked = unsearchable_ancestor(Path(data_dir), include_self=False)
         if blocked is not None:
             raise DataDirUnusable(
                 f"{data_dir} is below {blocked}, which sandboxed runs (an unprivileged uid) "

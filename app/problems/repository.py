@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Problem, ProblemVersion, VersionStatus
+from app.models import Problem, ProblemVersion
 
 
 def get_problem(session: Session, slug: str) -> Problem | None:
@@ -39,7 +39,3 @@ def next_version_number(session: Session, problem_id: int) -> int:
 def get_version(session: Session, version_id: int) -> ProblemVersion | None:
     return session.get(ProblemVersion, version_id)
 
-
-def pending_versions(session: Session) -> list[ProblemVersion]:
-    return list(session.scalars(select(ProblemVersion)
-                                .where(ProblemVersion.status == VersionStatus.PENDING)))

@@ -18,7 +18,7 @@ from app.problems.inputs import expand
 from app.problems.manifest import Case, InvalidProblem, Manifest, discover, load_problem
 from app.problems.manifest import Problem as LoadedProblem
 from app.problems.schemas import ProblemCreate
-from app.problems.versions import problem_from_version, version_fields
+from app.problems.versions import version_fields
 from sandbox.harnesses import builtin_source
 
 log = logging.getLogger("tensorjudge.problems")
@@ -125,6 +125,3 @@ def visible_problem(session: Session, slug: str) -> tuple[Problem, ProblemVersio
     assert version is not None
     return problem, version
 
-
-def loaded(slug: str, version: ProblemVersion) -> LoadedProblem:
-    return problem_from_version(slug, version)

@@ -101,12 +101,6 @@ class RunGroup:
         except (OSError, ValueError):
             return False
 
-    def peak_memory_bytes(self) -> int:
-        try:
-            return int((self.paths["memory"] / "memory.max_usage_in_bytes").read_text())
-        except (OSError, ValueError):
-            return 0
-
     def pids(self) -> list[int]:
         try:
             text = (self.paths["pids"] / "cgroup.procs").read_text()
