@@ -32,6 +32,7 @@ from app.models import (
     VersionStatus,
 )
 from app.problems.inputs import describe
+from app.problems.manifest import Problem as LoadedProblem
 from app.problems.versions import problem_from_version
 
 log = logging.getLogger("tensorjudge.worker")
@@ -73,7 +74,7 @@ class Worker:
         self.sessions = sessions
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.grader = grader
-        self._problems: dict[int, tuple[str, object]] = {}
+        self._problems: dict[int, LoadedProblem] = {}
 
     def start(self) -> None:
         """Build the sandbox (fail-closed self-check) and announce ourselves."""
@@ -137,13 +138,13 @@ class Worker:
                  (time.monotonic() - started) * 1000, self.worker_id)
         return True
 
-    def _problem(self, session: Session, version_id: int):
-        cached = self._problems.get(version_id)
-        if cached is None:
+    def _problem(self, session: Session, version_id: int) -> LoadedProblem:
+        """The gradeable problem of a (immutable, hence cacheable) version."""
+        if version_id not in self._problems:
             version = session.get(ProblemVersion, version_id)
             slug = session.scalar(select(Problem.slug).where(Problem.id == version.problem_id))
-            cached = self._problems[version_id] = (slug, problem_from_version(slug, version))
-        return cached[1]
+            self._problems[version_id] = problem_from_version(slug, version)
+        return self._problems[version_id]
 
     def _grade(self, claim: queue.Claim, keeper: _LeaseKeeper) -> None:
         assert self.grader is not None and claim.submission_id is not None

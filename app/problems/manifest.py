@@ -166,6 +166,12 @@ class Problem:
         return self.cases
 
 
+def expand_cases(manifest: Manifest) -> tuple[Case, ...]:
+    """The manifest's cases with every input expanded to numbers and arrays."""
+    return tuple(Case(c.name, c.visible, {k: expand(v) for k, v in c.inputs.items()}, c.inputs)
+                 for c in manifest.cases)
+
+
 def _error_path(loc: tuple) -> str:
     text = ""
     for part in loc:
@@ -230,10 +236,7 @@ def load_problem(folder: Path, reference_dir: Path | None = None) -> Problem:
         harness_code = builtin_source(manifest.harness)
     else:
         harness_code = _read(folder / manifest.harness)
-    cases = tuple(
-        Case(c.name, c.visible, {k: expand(v) for k, v in c.inputs.items()}, c.inputs)
-        for c in manifest.cases
-    )
+    cases = expand_cases(manifest)
     solutions = []
     for kind in ("correct", "wrong"):
         for path in sorted((folder / "solutions" / kind).glob("*.py")):

@@ -14,8 +14,7 @@ from app import queue
 from app.errors import Conflict, InvalidInput, NotFound, Unavailable
 from app.models import Problem, ProblemVersion, VersionStatus
 from app.problems import repository
-from app.problems.inputs import expand
-from app.problems.manifest import Case, InvalidProblem, Manifest, discover, load_problem
+from app.problems.manifest import InvalidProblem, Manifest, discover, expand_cases, load_problem
 from app.problems.manifest import Problem as LoadedProblem
 from app.problems.schemas import ProblemCreate
 from app.problems.versions import version_fields
@@ -75,8 +74,7 @@ def build_problem(body: ProblemCreate, slug: str) -> LoadedProblem:
         first = exc.errors()[0]
         raise InvalidInput(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from exc
     harness_code = body.harness_code or builtin_source(manifest.harness)
-    cases = tuple(Case(c.name, c.visible, {k: expand(v) for k, v in c.inputs.items()}, c.inputs)
-                  for c in manifest.cases)
+    cases = expand_cases(manifest)
     return LoadedProblem(slug=slug, manifest=manifest, statement=body.statement,
                          starter=body.starter_code, reference=body.solution_code,
                          harness_code=harness_code, cases=cases)

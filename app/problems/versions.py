@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from app.models import ProblemVersion
-from app.problems.inputs import expand
-from app.problems.manifest import Case, Manifest, Problem
+from app.problems.manifest import Manifest, Problem, expand_cases
 
 
 def problem_from_version(slug: str, version: ProblemVersion) -> Problem:
     """Rebuild the gradeable problem a stored version describes."""
     manifest = Manifest.model_validate(version.manifest)
-    cases = tuple(Case(c.name, c.visible, {k: expand(v) for k, v in c.inputs.items()}, c.inputs)
-                  for c in manifest.cases)
+    cases = expand_cases(manifest)
     return Problem(slug=slug, manifest=manifest, statement=version.statement,
                    starter=version.starter, reference=version.reference,
                    harness_code=version.harness_code, cases=cases)
