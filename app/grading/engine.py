@@ -63,6 +63,23 @@ def _specs(cases: tuple[Case, ...]) -> tuple[CaseSpec, ...]:
     return tuple(CaseSpec(case.name, case.inputs) for case in cases)
 
 
+PLOT_POINTS = 4096
+
+
+def plot_data(expected: np.ndarray, actual: np.ndarray) -> dict:
+    """Flattened expected and actual values for a picture of a visible wrong answer.
+
+    At most ``PLOT_POINTS`` leading values of each (``truncated`` says so); NaN and
+    infinities become ``None`` because JSON (and PostgreSQL's json) cannot hold them.
+    """
+    def values(array: np.ndarray) -> list[float | None]:
+        flat = np.asarray(array, dtype=np.float64).ravel()[:PLOT_POINTS]
+        return [float(v) if np.isfinite(v) else None for v in flat]
+
+    return {"expected": values(expected), "actual": values(actual),
+            "truncated": max(expected.size, actual.size) > PLOT_POINTS}
+
+
 class DataDirUnusable(RuntimeError):
     """The data directory cannot hold a compile cache the sandbox uid can reach."""
 
@@ -181,6 +198,8 @@ class Grader:
         result.actual_shape = list(outcome.output.shape)
         result.verdict = Verdict.ACCEPTED if comparison.ok else Verdict.WRONG_ANSWER
         result.message = comparison.message
+        if case.visible and not comparison.ok:
+            result.plot = plot_data(expected, outcome.output)
         if not case.visible and not comparison.ok and comparison.mismatches is not None:
             # Never print expected values of a hidden case.
             result.message = (f"{comparison.mismatches} of {expected.size} values differ; "

@@ -48,6 +48,8 @@ class CaseResult:
     line: int | None = None
     column: int | None = None
     termination: str | None = None  # time | memory | output | signal | exit: the sandbox ended it
+    hint: str | None = None  # what misunderstanding the output suggests (never leaks hidden inputs)
+    plot: dict[str, Any] | None = None  # visible wrong answers: flattened expected/actual (plot_data)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

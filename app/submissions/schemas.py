@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -36,6 +36,10 @@ class CaseOut(BaseModel):
     stdout: str = ""
     line: int | None = None
     column: int | None = None
+    hint: str | None = None
+    plot: dict[str, Any] | None = Field(
+        None, description="visible wrong answers only: {expected, actual, truncated}, flattened; "
+                          "non-finite values are null")
 
 
 def _utc(value: datetime | None) -> datetime | None:

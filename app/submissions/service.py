@@ -48,6 +48,7 @@ def case_out(row) -> CaseOut:  # noqa: ANN001
     data.update(name=row.name, visible=row.visible, verdict=row.verdict)
     if not row.visible:
         data["stdout"] = ""
+        data["plot"] = None  # never send a hidden case's values
     return CaseOut.model_validate({k: v for k, v in data.items() if k in CaseOut.model_fields})
 
 

@@ -67,3 +67,14 @@ def test_integer_and_bool_outputs_compare_as_numbers():
 
 def test_empty_outputs_are_equal():
     assert compare(np.zeros(0), np.zeros((0, 3)), rtol=0, atol=0).ok
+
+
+def test_plot_data_caps_points_and_nulls_non_finite_values():
+    import numpy as np
+
+    from app.grading.engine import PLOT_POINTS, plot_data
+
+    small = plot_data(np.array([1.0, np.nan]), np.array([np.inf, 2.0]))
+    assert small == {"expected": [1.0, None], "actual": [None, 2.0], "truncated": False}
+    big = plot_data(np.zeros(PLOT_POINTS + 1), np.zeros(3))
+    assert len(big["expected"]) == PLOT_POINTS and big["truncated"] is True

@@ -61,6 +61,8 @@ def test_wrong_values_report_error_figures(grader, tiny):
     assert example.max_abs_error == pytest.approx(0.5)
     assert example.mismatches == 3 and example.first_mismatch == 0
     assert "expected 11, got 11.5" in example.message
+    assert example.plot == {"expected": [11.0, 22.0, 33.0], "actual": [11.5, 22.5, 33.5],
+                            "truncated": False}
 
 
 def test_hidden_case_message_never_shows_expected_values(grader, tiny):
@@ -68,6 +70,7 @@ def test_hidden_case_message_never_shows_expected_values(grader, tiny):
     hidden = result.cases[1]
     assert hidden.verdict is Verdict.WRONG_ANSWER
     assert "expected" not in hidden.message and "values differ" in hidden.message
+    assert hidden.plot is None  # a picture would show a hidden case's values
 
 
 def test_wrong_length_is_wrong_answer_with_both_shapes(grader, tiny):
