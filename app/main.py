@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app import metrics, queue
@@ -17,6 +18,8 @@ from app.db import make_engine, make_sessionmaker
 from app.errors import install_handlers
 from app.problems.endpoints import router as problems_router
 from app.submissions.endpoints import router as submissions_router
+from app.web.endpoints import STATIC_DIR
+from app.web.endpoints import router as web_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(problems_router)
     app.include_router(submissions_router)
+    app.include_router(web_router)  # the learner's pages (not in the OpenAPI schema)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict:

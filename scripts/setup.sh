@@ -24,8 +24,15 @@ if ! ldconfig -p | grep -q libseccomp.so.2; then
     apt_install libseccomp2
 fi
 # Test tooling from Debian: docker-compose validates the compose file (no engine needed).
-if [ "${1:-}" = "--test" ] && ! command -v docker-compose >/dev/null; then
-    apt_install docker-compose
+# Chromium is the real browser the e2e tests drive through Playwright (its own browser
+# download does not work offline, so the tests use /usr/bin/chromium).
+if [ "${1:-}" = "--test" ]; then
+    missing=()
+    command -v docker-compose >/dev/null || missing+=(docker-compose)
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
 fi
 
 if [ ! -x .venv/bin/python ] || [ "$(readlink -f .venv/bin/python)" != "$(readlink -f "$PYTHON")" ]; then

@@ -13,6 +13,7 @@ from app.deps import CurrentUser, SessionDep, SessionsDep, SettingsDep
 from app.models import Role, SubmissionStatus
 from app.submissions import repository, service
 from app.submissions.schemas import (
+    ProblemProgress,
     SubmissionAccepted,
     SubmissionCreate,
     SubmissionListItem,
@@ -45,6 +46,13 @@ def history(user: CurrentUser, session: SessionDep, problem: str | None = Query(
                                 status=s.status.value, verdict=s.verdict, passed=s.passed,
                                 total=s.total, created_at=s.created_at) for s, slug, version in rows]
     return SubmissionPage(items=items, page=page, per_page=per_page, total=total)
+
+
+@router.get("/progress", response_model=list[ProblemProgress])
+def progress(user: CurrentUser, session: SessionDep) -> list[ProblemProgress]:
+    """Your status per problem you have tried: solved (a full submission accepted) or attempted."""
+    return [ProblemProgress(problem=slug, status=status)
+            for slug, status in sorted(service.progress(session, user).items())]
 
 
 @router.get("/{submission_id}", response_model=SubmissionOut)

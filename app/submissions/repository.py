@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from app.models import CaseResultRow, Problem, ProblemVersion, Submission
+from app.grading.verdicts import Verdict
+from app.models import CaseResultRow, Mode, Problem, ProblemVersion, Submission
 
 
 def get_with_problem(session: Session, submission_id: int) -> tuple[Submission, str, int] | None:
@@ -44,3 +45,19 @@ def history(session: Session, user_id: int | None, slug: str | None, page: int,
     rows = session.execute(query.order_by(Submission.id.desc())
                            .offset((page - 1) * per_page).limit(per_page)).all()
     return [(r[0], r[1], r[2]) for r in rows], total
+
+
+def problem_progress(session: Session, user_id: int) -> list[tuple[str, bool]]:
+    """(slug, solved) for every problem ``user_id`` has submitted to, any version.
+
+    Solved means a full submission (mode "submit") was accepted.
+    """
+    solved = func.max(case((and_(Submission.mode == Mode.SUBMIT,
+                                 Submission.verdict == Verdict.ACCEPTED.value), 1), else_=0))
+    rows = session.execute(
+        select(Problem.slug, solved)
+        .join(ProblemVersion, ProblemVersion.problem_id == Problem.id)
+        .join(Submission, Submission.problem_version_id == ProblemVersion.id)
+        .where(Submission.user_id == user_id)
+        .group_by(Problem.slug)).all()
+    return [(slug, bool(flag)) for slug, flag in rows]

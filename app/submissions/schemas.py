@@ -83,3 +83,9 @@ class SubmissionPage(BaseModel):
     page: int
     per_page: int
     total: int
+
+
+class ProblemProgress(BaseModel):
+    problem: str
+    status: Literal["solved", "attempted"] = Field(
+        description="solved: a full submission was accepted; problems never tried are absent (new)")

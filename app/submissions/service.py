@@ -62,3 +62,9 @@ def view(session: Session, submission: Submission, slug: str, version: int,
         stdout=submission.stdout or "", created_at=submission.created_at,
         finished_at=submission.finished_at, code=submission.code if with_code else None,
     )
+
+
+def progress(session: Session, user: User) -> dict[str, str]:
+    """The learner's status per problem they tried: "solved" or "attempted" (absent: new)."""
+    return {slug: "solved" if solved else "attempted"
+            for slug, solved in repository.problem_progress(session, user.id)}

@@ -1,0 +1,1 @@
+"""The learner web app: server-rendered pages over the JSON API."""

@@ -1,0 +1,133 @@
+"""The learner web app's pages: problem list, sign in / up, the problem workspace.
+
+Pages are rendered on the server (Jinja2) and enhanced by the built bundles in
+``app/static/`` (``frontend/`` builds them).  Every state change goes through the JSON
+API with the session cookie plus ``X-Requested-With`` (the CSRF guard in ``app.deps``);
+pages themselves only read.  Routes are left out of the OpenAPI schema, which documents
+the JSON API alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app.auth import service as auth_service
+from app.deps import SESSION_COOKIE, SessionDep
+from app.errors import NotFound
+from app.models import User
+from app.problems import repository as problems_repository
+from app.problems.service import visible_problem
+from app.submissions import service as submissions_service
+from app.web.render import format_value, highlight_css, statement_html
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+DIFFICULTY_ORDER = {"easy": 0, "medium": 1, "hard": 2}
+
+# Scripts only from this origin, no inline script; styles inline too because KaTeX
+# positions glyphs with style attributes and CodeMirror injects its theme as <style>.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+                               "object-src 'none'; base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+
+@lru_cache(maxsize=64)
+def _asset_version(name: str) -> str:
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+
+
+def static_url(name: str) -> str:
+    """``/static/NAME?v=<content hash>``: a rebuilt asset gets a new URL, so caches never go stale."""
+    return f"/static/{name}?v={_asset_version(name)}"
+
+
+templates.env.globals["static_url"] = static_url
+
+
+def page_user(request: Request, session: SessionDep) -> User | None:
+    """The signed-in user from the session cookie, or None (pages are readable by anyone)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    return auth_service.user_for_token(session, token) if token else None
+
+
+def _page(request: Request, template: str, user: User | None, status: int = 200,
+          **context: Any) -> HTMLResponse:
+    response = templates.TemplateResponse(request, template, {"user": user, **context},
+                                          status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: an open redirect after sign-in would help phishing."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/", response_class=HTMLResponse)
+def problem_list(request: Request, session: SessionDep) -> HTMLResponse:
+    user = page_user(request, session)
+    progress = submissions_service.progress(session, user) if user else {}
+    problems = []
+    for problem, version in problems_repository.current_versions(session):
+        manifest = version.manifest
+        problems.append({"slug": problem.slug, "title": version.title,
+                         "difficulty": manifest["difficulty"], "tags": manifest.get("tags", []),
+                         "status": progress.get(problem.slug, "new")})
+    problems.sort(key=lambda p: (DIFFICULTY_ORDER.get(p["difficulty"], 3), p["title"].lower()))
+    solved = sum(p["status"] == "solved" for p in problems)
+    return _page(request, "problems.html", user, problems=problems, solved=solved)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def sign_in(request: Request, session: SessionDep, next: str | None = None) -> HTMLResponse:  # noqa: A002
+    return _page(request, "auth.html", page_user(request, session), mode="signin",
+                 next_url=_safe_next(next))
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def sign_up(request: Request, session: SessionDep, next: str | None = None) -> HTMLResponse:  # noqa: A002
+    return _page(request, "auth.html", page_user(request, session), mode="signup",
+                 next_url=_safe_next(next))
+
+
+@router.get("/problems/{slug}", response_class=HTMLResponse)
+def problem_page(slug: str, request: Request, session: SessionDep) -> HTMLResponse:
+    user = page_user(request, session)
+    try:
+        problem, version = visible_problem(session, slug)
+    except NotFound:
+        return _page(request, "not_found.html", user, status=404, what=f"problem '{slug}'")
+    manifest = version.manifest
+    examples = [{"name": e["name"],
+                 "inputs": [(name, format_value(value)) for name, value in e["inputs"].items()],
+                 "expected": format_value(e["expected"])} for e in (version.examples or [])]
+    data = {"slug": problem.slug, "title": version.title, "starter": version.starter,
+            "user": user.username if user else None, "tolerance": manifest["tolerance"],
+            "examples": len(examples)}
+    return _page(request, "problem.html", user, problem=problem, version=version,
+                 difficulty=manifest["difficulty"], tags=manifest.get("tags", []),
+                 statement=statement_html(version.statement), examples=examples, data=data)
+
+
+@router.get("/assets/highlight.css")
+def highlight_stylesheet() -> Response:
+    """Colours for code blocks in statements (Pygments' token classes)."""
+    return Response(highlight_css(), media_type="text/css",
+                    headers={"Cache-Control": "public, max-age=3600"})

@@ -1,0 +1,228 @@
+// The problem workspace: statement (math), editor, Run / Submit with live results,
+// and the learner's submission history.
+import { api, el, verdictLabel } from "./api.js";
+import { createEditor } from "./editor.js";
+import { renderMath } from "./math.js";
+import { Results } from "./results.js";
+
+const POLL_MS = 500;
+const data = JSON.parse(document.getElementById("page-data").textContent);
+const draftKey = `tensorjudge:draft:${data.user || "anonymous"}:${data.slug}`;
+
+renderMath(document.querySelector(".statement"));
+setUpTabs();
+
+let saveTimer = null;
+const editor = createEditor(document.getElementById("editor"), {
+  doc: loadDraft() ?? data.starter,
+  label: `Your solution for ${data.title} (Python)`,
+  onChange(code) {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => saveDraft(code), 300);
+  },
+  onRun: () => grade("run"),
+  onSubmit: () => grade("submit"),
+});
+window.addEventListener("pagehide", () => saveDraft(editor.getCode()));
+
+const results = new Results(document.getElementById("results"), {
+  tolerance: data.tolerance,
+  onShowLine(line, column, message, mark) {
+    if (mark) editor.markError(line, column, message);
+    else editor.showLine(line, column);
+  },
+});
+
+const runButton = document.getElementById("run");
+const submitButton = document.getElementById("submit");
+runButton.addEventListener("click", () => grade("run"));
+submitButton.addEventListener("click", () => grade("submit"));
+document.getElementById("reset").addEventListener("click", () => {
+  editor.setCode(data.starter);
+  editor.focus();
+});
+// The shortcuts also work while focus is outside the editor (the editor handles its own).
+document.addEventListener("keydown", (event) => {
+  if (event.defaultPrevented || event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+  event.preventDefault();
+  grade(event.shiftKey ? "submit" : "run");
+});
+
+if (data.user) loadHistory();
+
+function loadDraft() {
+  try {
+    return window.localStorage.getItem(draftKey);
+  } catch {
+    return null; // storage disabled: start from the starter
+  }
+}
+
+function saveDraft(code) {
+  try {
+    if (code === data.starter) window.localStorage.removeItem(draftKey);
+    else window.localStorage.setItem(draftKey, code);
+  } catch {
+    // storage full or disabled: the draft lives only in this tab
+  }
+}
+
+let busy = false;
+
+async function grade(mode) {
+  if (busy) return;
+  if (!data.user) {
+    const next = encodeURIComponent(window.location.pathname);
+    results.message(
+      el("a", { href: `/signin?next=${next}` }, "Sign in"), " or ",
+      el("a", { href: `/signup?next=${next}` }, "sign up"), " to run your code. Your draft is kept in this browser.",
+    );
+    return;
+  }
+  busy = true;
+  runButton.disabled = submitButton.disabled = true;
+  const code = editor.getCode();
+  saveDraft(code);
+  editor.clearError();
+  results.start(mode);
+  try {
+    const accepted = await api("/api/submissions", { method: "POST", body: { problem: data.slug, code, mode } });
+    results.start(mode, accepted.id);
+    await follow(accepted.id);
+  } catch (err) {
+    results.error(err.status === 401 ? "Your session has ended: sign in again to run your code." : err.message);
+  } finally {
+    busy = false;
+    runButton.disabled = submitButton.disabled = false;
+    loadHistory();
+  }
+}
+
+// Stream the cases as they finish (SSE); if the stream breaks, poll the stored result.
+function follow(id) {
+  return new Promise((resolve) => {
+    const events = new EventSource(`/api/submissions/${id}/events`);
+    let seen = 0;
+    events.addEventListener("case", (event) => {
+      results.addCase(JSON.parse(event.data));
+      seen += 1;
+    });
+    events.addEventListener("done", (event) => {
+      events.close();
+      results.done(JSON.parse(event.data));
+      resolve();
+    });
+    events.addEventListener("timeout", () => {
+      events.close();
+      results.timedOut();
+      resolve();
+    });
+    events.addEventListener("error", () => {
+      events.close();
+      poll(id, seen).then(resolve);
+    });
+  });
+}
+
+async function poll(id, seen) {
+  for (;;) {
+    let submission;
+    try {
+      submission = await api(`/api/submissions/${id}`);
+    } catch (err) {
+      results.error(err.message);
+      return;
+    }
+    for (const result of submission.cases.slice(seen)) results.addCase(result);
+    seen = Math.max(seen, submission.cases.length);
+    if (submission.status === "done") {
+      results.done(submission);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+function setUpTabs() {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  const select = (tab) => {
+    for (const other of tabs) {
+      const selected = other === tab;
+      other.setAttribute("aria-selected", String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
+    }
+  };
+  tabs.forEach((tab, i) => {
+    tab.addEventListener("click", () => select(tab));
+    tab.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!step) return;
+      const next = tabs[(i + step + tabs.length) % tabs.length];
+      select(next);
+      next.focus();
+    });
+  });
+}
+
+async function loadHistory() {
+  const box = document.getElementById("history");
+  let page;
+  try {
+    page = await api(`/api/submissions?problem=${encodeURIComponent(data.slug)}&per_page=50`);
+  } catch (err) {
+    box.replaceChildren(el("p", { class: "form-error" }, err.message));
+    return;
+  }
+  if (!page.items.length) {
+    box.replaceChildren(el("p", { class: "placeholder" }, "No submissions yet. Run or Submit your code and it appears here."));
+    return;
+  }
+  const rows = page.items.map((item) =>
+    el(
+      "tr",
+      { "data-submission": item.id },
+      el("td", {}, `#${item.id}`),
+      el("td", {}, el("time", { datetime: item.created_at }, new Date(item.created_at).toLocaleString())),
+      el("td", {}, item.mode === "run" ? "Run" : "Submit"),
+      el("td", {}, item.verdict ? el("span", { class: `badge verdict-${item.verdict}` }, verdictLabel(item.verdict)) : item.status),
+      el("td", { class: "num" }, item.total === null ? "—" : `${item.passed} / ${item.total}`),
+      el(
+        "td",
+        { class: "actions" },
+        el("button", { type: "button", class: "btn btn-small", onclick: () => openSubmission(item.id), "aria-label": `Open the result of submission ${item.id}` }, "Open"),
+        el("button", { type: "button", class: "btn btn-small btn-ghost", onclick: () => loadCode(item.id), "aria-label": `Load code of submission ${item.id} into the editor` }, "Load code"),
+      ),
+    ),
+  );
+  const more = page.total > page.items.length ? el("p", { class: "help" }, `Showing the latest ${page.items.length} of ${page.total}.`) : null;
+  box.replaceChildren(
+    el(
+      "table",
+      { class: "history-table" },
+      el("caption", { class: "visually-hidden" }, "Your submissions to this problem, newest first"),
+      el("thead", {}, el("tr", {}, ...["#", "When", "Mode", "Verdict", "Passed", ""].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, rows),
+    ),
+    more,
+  );
+}
+
+async function openSubmission(id) {
+  try {
+    results.show(await api(`/api/submissions/${id}`));
+    document.getElementById("results").scrollIntoView({ block: "nearest" });
+  } catch (err) {
+    results.error(err.message);
+  }
+}
+
+async function loadCode(id) {
+  try {
+    const submission = await api(`/api/submissions/${id}`);
+    editor.setCode(submission.code ?? "");
+    editor.focus();
+  } catch (err) {
+    results.error(err.message);
+  }
+}

@@ -1,0 +1,163 @@
+// The results panel: overall verdict on top, then one row per case as it finishes.
+import { el, verdictLabel } from "./api.js";
+import { formatNumber, plotFigure } from "./plot.js";
+
+function shape(dims) {
+  if (!dims) return "?";
+  return `(${dims.join(", ")}${dims.length === 1 ? "," : ""})`;
+}
+
+function badge(verdict) {
+  return el("span", { class: `badge verdict-${verdict}` }, verdictLabel(verdict));
+}
+
+export class Results {
+  constructor(container, { tolerance, onShowLine }) {
+    this.container = container;
+    this.tolerance = tolerance;
+    this.onShowLine = onShowLine;
+    this.firstFailureOpened = false;
+  }
+
+  clear(...nodes) {
+    this.container.replaceChildren(el("h2", { id: "results-title", class: "visually-hidden" }, "Results"), ...nodes);
+  }
+
+  message(...content) {
+    this.clear(el("p", { class: "placeholder" }, ...content));
+  }
+
+  error(text) {
+    this.clear(el("p", { class: "form-error", role: "alert" }, text));
+  }
+
+  // A fresh panel for submission `id` in `mode`; cases arrive through addCase().
+  start(mode, id = null, { live = true } = {}) {
+    this.mode = mode;
+    this.live = live;
+    this.count = 0;
+    this.firstFailureOpened = false;
+    this.markedLine = false;
+    this.title = el("span", { class: "overall-verdict", id: "overall-verdict" }, live ? "Judging…" : "Loading…");
+    this.summary = el("span", { class: "overall-summary" }, live ? "waiting for the grader" : "");
+    this.banner = el(
+      "div",
+      { class: "verdict-banner pending", role: "status", "aria-live": "polite" },
+      this.title,
+      this.summary,
+      el("span", { class: "overall-mode" }, `${mode === "run" ? "Run" : "Submit"}${id ? ` · #${id}` : ""}`),
+    );
+    this.rows = el("tbody");
+    const table = el(
+      "table",
+      { class: "case-table" },
+      el("caption", { class: "visually-hidden" }, "Per-case results"),
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          el("th", { scope: "col" }, "Case"),
+          el("th", { scope: "col" }, "Verdict"),
+          el("th", { scope: "col", class: "num" }, "Max abs error"),
+          el("th", { scope: "col", class: "num" }, "Max rel error"),
+          el("th", { scope: "col", class: "num" }, "Time"),
+        ),
+      ),
+      this.rows,
+    );
+    this.stdoutBox = el("div", { class: "submission-stdout" });
+    this.clear(this.banner, table, this.stdoutBox);
+  }
+
+  addCase(result) {
+    this.count += 1;
+    if (this.live && this.banner.classList.contains("pending")) {
+      this.summary.textContent = `${this.count} case${this.count === 1 ? "" : "s"} graded`;
+    }
+    const failed = result.verdict !== "accepted";
+    const nameCell = el("td", {}, el("span", { class: "case-name" }, result.name));
+    if (!result.visible) nameCell.append(el("span", { class: "hidden-tag", title: "a hidden case: figures only" }, "hidden"));
+    const verdictCell = el("td", {}, badge(result.verdict));
+    if (result.hint) verdictCell.append(el("p", { class: "hint" }, el("strong", {}, "Hint: "), result.hint));
+    const row = el(
+      "tr",
+      { class: `case-row${failed ? " failed" : ""}`, "data-case": result.name, "data-verdict": result.verdict },
+      nameCell,
+      verdictCell,
+      el("td", { class: "num" }, formatNumber(result.max_abs_error)),
+      el("td", { class: "num" }, formatNumber(result.max_rel_error)),
+      el("td", { class: "num" }, result.time_ms === null || result.time_ms === undefined ? "—" : `${Math.round(result.time_ms)} ms`),
+    );
+    this.rows.append(row);
+    const details = this.details(result);
+    if (details) {
+      const open = failed && !this.firstFailureOpened;
+      if (open) this.firstFailureOpened = true;
+      const box = el("details", { class: "case-details", open }, el("summary", {}, failed ? "Details" : "Printed output"), details);
+      this.rows.append(el("tr", { class: "detail-row", "data-case": result.name }, el("td", { colspan: 5 }, box)));
+    }
+    if (this.live && result.line && !this.markedLine) {
+      this.markedLine = true;
+      this.onShowLine(result.line, result.column, result.message, true);
+    }
+  }
+
+  details(result) {
+    const parts = [];
+    const failed = result.verdict !== "accepted";
+    if (failed && result.expected_shape && result.actual_shape &&
+        shape(result.expected_shape) !== shape(result.actual_shape)) {
+      parts.push(el("p", { class: "figure-line" }, `Expected shape ${shape(result.expected_shape)}, got ${shape(result.actual_shape)}.`));
+    }
+    if (failed && result.mismatches) {
+      const where = result.first_mismatch === null || result.first_mismatch === undefined ? "" : `; the first is at flat index ${result.first_mismatch}`;
+      parts.push(el("p", { class: "figure-line" }, `${result.mismatches} value${result.mismatches === 1 ? "" : "s"} outside the tolerance${where}.`));
+    }
+    if (result.line) {
+      const where = `line ${result.line}${result.column ? `, column ${result.column}` : ""}`;
+      parts.push(
+        el("p", { class: "figure-line" }, "At ",
+          this.live
+            ? el("button", { type: "button", class: "link-button", onclick: () => this.onShowLine(result.line, result.column, result.message, true) }, `${where} of your code`)
+            : `${where} of that submission's code`,
+          "."),
+      );
+    }
+    if (result.message && failed) parts.push(el("pre", { class: "message" }, result.message));
+    if (result.plot && failed) parts.push(plotFigure(result.plot, this.tolerance));
+    if (result.stdout) {
+      parts.push(el("p", { class: "stdout-title" }, "Printed output"), el("pre", { class: "stdout" }, result.stdout));
+    }
+    return parts.length ? el("div", {}, parts) : null;
+  }
+
+  done(summary) {
+    const verdict = summary.verdict || "internal_error";
+    this.banner.className = `verdict-banner verdict-${verdict}`;
+    this.title.textContent = verdictLabel(verdict);
+    const what = summary.mode === "run" ? "example" : "case";
+    const total = summary.total ?? this.count;
+    this.summary.textContent = `${summary.passed ?? 0} / ${total} ${what}${total === 1 ? "" : "s"} passed`;
+    if (summary.stdout) {
+      this.stdoutBox.replaceChildren(
+        el("details", { class: "case-details" }, el("summary", {}, "Printed output"), el("pre", { class: "stdout" }, summary.stdout)),
+      );
+    }
+  }
+
+  timedOut() {
+    this.banner.className = "verdict-banner verdict-internal_error";
+    this.title.textContent = "Still grading";
+    this.summary.textContent = "the grader is taking long; open the Submissions tab later to see the result";
+  }
+
+  // A whole stored submission at once (history), not live: lines are not marked.
+  show(submission) {
+    this.start(submission.mode, submission.id, { live: false });
+    for (const result of submission.cases) this.addCase(result);
+    if (submission.status === "done") this.done(submission);
+    else this.title.textContent = "Still grading";
+  }
+}

@@ -1,0 +1,196 @@
+"""The learner's path through the browser, in order: sign up, read the seed problem
+(math typeset), solve it (Run, then Submit), get a wrong answer with its plot, get a
+syntax error marked in the editor, and come back to drafts and history.
+
+The tests share one signed-up browser page and run top to bottom.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PROBLEMS, REFERENCE, SEED_SLUG
+from tests.e2e.conftest import shot
+
+SEED_URL = f"/problems/{SEED_SLUG}"
+CORRECT = (REFERENCE / "flax_transposed_conv_1d.py").read_text()
+# Creating `bias` before `kernel` draws different weights: a plain wrong answer.
+WRONG = (PROBLEMS / SEED_SLUG / "solutions" / "wrong" / "bias_before_kernel.py").read_text()
+_LINES = CORRECT.splitlines()
+SYNTAX_ERROR_LINE = _LINES.index("        features = int(self.features)") + 1
+SYNTAX_ERROR = "\n".join(_LINES[:SYNTAX_ERROR_LINE - 1] + ["        features = int(self.features"]  # unclosed
+                         + _LINES[SYNTAX_ERROR_LINE:]) + "\n"
+USERNAME = f"ada_{uuid.uuid4().hex[:6]}"
+
+
+def set_code(page: Page, code: str) -> None:
+    """Replace the editor's content the way a paste does (select all, insert)."""
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(code)
+    expect_draft(page, code)
+
+
+def expect_draft(page: Page, code: str) -> None:
+    """The editor holds exactly ``code``: read back through the draft it saves on every edit
+    (the DOM holds only the lines in view)."""
+    key = f"tensorjudge:draft:{USERNAME}:{SEED_SLUG}"
+    page.wait_for_function("([key, code]) => localStorage.getItem(key) === code", arg=[key, code],
+                           timeout=10_000)
+
+
+def overall(page: Page):
+    return page.locator("#overall-verdict")
+
+
+def case_rows(page: Page):
+    return page.locator("#results tr.case-row")
+
+
+def wait_verdict(page: Page, label: str) -> None:
+    expect(overall(page)).to_have_text(label, timeout=120_000)
+
+
+def test_sign_up_lands_on_the_problem_list(learner: Page):
+    page = learner
+    page.goto("/")
+    shot(page, "01-home-signed-out")
+    page.get_by_role("link", name="Sign up").first.click()
+    expect(page).to_have_url(re.compile(r"/signup"))
+    page.get_by_label("Username").fill(USERNAME)
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("alert")).to_contain_text("At least 8 characters")
+    page.get_by_label("Password").fill("correct horse battery")
+    shot(page, "02-sign-up")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_text(f"Signed in as {USERNAME}")).to_be_visible()
+    row = page.locator(f'tr[data-slug="{SEED_SLUG}"]')
+    expect(row.locator(".status")).to_have_text("New")
+    expect(row.locator(".difficulty")).to_have_text("Medium")
+    expect(row.locator(".tag").first).to_have_text("flax")
+    shot(page, "03-problem-list")
+
+
+def test_statement_shows_math_examples_and_the_starter(learner: Page):
+    page = learner
+    page.get_by_role("link", name="1-D Transposed Convolution in Flax").click()
+    expect(page).to_have_url(re.compile(SEED_URL))
+    statement = page.locator(".statement")
+    expect(statement.locator(".katex").first).to_be_visible()
+    assert statement.locator(".katex").count() > 20
+    assert statement.locator(".katex-display").count() >= 2  # the $$...$$ blocks
+    assert statement.locator(".math.inline:not(:has(.katex))").count() == 0  # every formula typeset
+    assert statement.locator("pre.highlight .k").count() > 0  # code blocks highlighted
+    example = page.locator(".example").first
+    expect(example).to_contain_text("worked-example")
+    expect(example).to_contain_text("shape (4, 1)")
+    expect(example).to_contain_text("Expected output")
+    expect(page.locator(".cm-content")).to_contain_text("class MyTransposedConv(nn.Module):")
+    expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Submit", exact=True)).to_be_visible()
+    shot(page, "04-problem")
+
+
+def test_a_correct_solution_runs_then_submits_accepted(learner: Page):
+    page = learner
+    examples = page.locator(".example").count()
+    set_code(page, CORRECT)
+    page.get_by_role("button", name="Run", exact=True).click()
+    wait_verdict(page, "Accepted")
+    expect(case_rows(page)).to_have_count(examples)
+    assert set(case_rows(page).evaluate_all("rows => rows.map(r => r.dataset.verdict)")) == {"accepted"}
+    expect(page.locator("#results .overall-summary")).to_have_text(f"{examples} / {examples} examples passed")
+    shot(page, "05-run-accepted")
+
+    page.get_by_role("button", name="Submit", exact=True).click()
+    wait_verdict(page, "Accepted")
+    rows = case_rows(page)
+    total = rows.count()
+    assert total > examples  # hidden cases too
+    assert set(rows.evaluate_all("rows => rows.map(r => r.dataset.verdict)")) == {"accepted"}
+    expect(page.locator("#results .hidden-tag").first).to_be_visible()
+    expect(page.locator("#results .overall-summary")).to_have_text(f"{total} / {total} cases passed")
+    shot(page, "06-submit-accepted")
+
+    page.goto("/")
+    expect(page.locator(f'tr[data-slug="{SEED_SLUG}"] .status')).to_have_text("Solved")
+    expect(page.locator('tr[data-slug="fractional-stride-1d"] .status')).to_have_text("New")
+    page.goto(SEED_URL)
+
+
+def test_a_wrong_answer_plots_expected_against_got(learner: Page):
+    page = learner
+    set_code(page, WRONG)
+    page.get_by_role("button", name="Run", exact=True).click()
+    wait_verdict(page, "Wrong answer")
+    failed = page.locator('#results tr.case-row[data-verdict="wrong_answer"]').first
+    expect(failed.locator(".badge")).to_have_text("Wrong answer")
+    name = failed.get_attribute("data-case")
+    details = page.locator(f'#results tr.detail-row[data-case="{name}"]')
+    figure = details.locator(".plot-figure")
+    expect(figure).to_be_visible()
+    expect(figure.locator("svg.plot")).to_have_count(2)  # values, then the difference
+    for series in ("expected", "actual"):
+        path = figure.locator(f"path.series.{series}").get_attribute("d")
+        assert path and path.startswith("M") and path.count("L") >= 1
+    assert figure.locator("line.bar.bad").count() >= 1  # some values outside the tolerance
+    expect(details).to_contain_text("outside the tolerance")
+    figure.scroll_into_view_if_needed()
+    shot(page, "07-wrong-answer-plot")
+
+
+def test_a_syntax_error_marks_its_line_in_the_editor(learner: Page):
+    page = learner
+    set_code(page, SYNTAX_ERROR)
+    page.keyboard.press("Control+Enter")  # the Run shortcut, focus in the editor
+    wait_verdict(page, "Compile error")
+    marked = page.locator(".cm-content .cm-errorLine")
+    expect(marked).to_have_count(1)
+    expect(marked).to_have_attribute("data-error-line", str(SYNTAX_ERROR_LINE))
+    expect(marked).to_contain_text("features = int(self.features")
+    expect(page.locator("#results pre.message").first).to_contain_text("SyntaxError")
+    shot(page, "08-syntax-error")
+
+
+def test_the_draft_survives_a_reload_and_history_reopens_results(learner: Page):
+    page = learner
+    page.reload()
+    expect(page.locator(".cm-content")).to_contain_text("features = int(self.features")
+    expect_draft(page, SYNTAX_ERROR)
+
+    page.get_by_role("tab", name="Submissions").click()
+    history = page.locator("#history tbody tr")
+    expect(history).to_have_count(4)  # run, submit, wrong run, syntax error: newest first
+    expect(history.nth(0).locator(".badge")).to_have_text("Compile error")
+    expect(history.nth(2)).to_contain_text("Submit")
+    shot(page, "09-history")
+
+    history.nth(2).get_by_role("button", name=re.compile("^Open the result")).click()
+    wait_verdict(page, "Accepted")
+    expect(page.locator("#results .overall-mode")).to_contain_text("Submit")
+    history.nth(2).get_by_role("button", name=re.compile("^Load code")).click()
+    expect(page.locator(".cm-content")).to_contain_text("jnp.reshape(y, (-1,))")
+    expect_draft(page, CORRECT)
+    shot(page, "10-history-loaded")
+    assert page.errors == []
+
+
+def test_a_narrow_window_stacks_the_panes(browser, server):
+    context = browser.new_context(base_url=server, viewport={"width": 420, "height": 860})
+    page = context.new_page()
+    try:
+        page.goto(SEED_URL)
+        expect(page.locator(".statement .katex").first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 420
+        run = page.get_by_role("button", name="Run", exact=True)
+        run.scroll_into_view_if_needed()
+        expect(run).to_be_visible()
+        run.click()  # signed out: the results panel says how to sign in
+        expect(page.locator("#results")).to_contain_text("to run your code")
+        shot(page, "11-narrow-signed-out")
+    finally:
+        context.close()
