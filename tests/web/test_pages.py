@@ -1,0 +1,81 @@
+"""Server-rendered pages without a browser: what they contain, who they show, what they
+refuse.  (tests/e2e drives the same pages in Chromium.)"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.api.conftest import auth
+from tests.tiny_problem import TINY_REFERENCE
+
+
+def page_data(html: str) -> dict:
+    found = re.search(r'<script id="page-data" type="application/json">(.*?)</script>', html, re.S)
+    assert found, "no page data"
+    return json.loads(found.group(1))
+
+
+def test_the_list_shows_problems_and_once_signed_in_the_learners_status(stack):
+    stack.wait_problem()
+    anonymous = stack.client.get("/")
+    assert anonymous.status_code == 200 and anonymous.headers["content-type"].startswith("text/html")
+    assert 'href="/problems/vector-add">Vector add</a>' in anonymous.text
+    assert "status-" not in anonymous.text and 'href="/signup' in anonymous.text
+    assert "script-src 'self'" in anonymous.headers["content-security-policy"]
+
+    token = stack.token("ada")  # logging in also sets the session cookie on this client
+    assert 'class="status status-new">New<' in stack.client.get("/").text
+    sent = stack.client.post("/api/submissions", headers=auth(token),
+                             json={"problem": "vector-add", "code": TINY_REFERENCE})
+    stack.wait_done(sent.json()["id"], token)
+    signed_in = stack.client.get("/").text
+    assert "Signed in as <strong>ada</strong>" in signed_in
+    assert 'class="status status-solved">Solved<' in signed_in
+    assert "You have solved <strong>1</strong> of 1 problems" in signed_in
+
+
+def test_the_problem_page_carries_statement_math_examples_and_starter(stack):
+    stack.wait_problem()
+    page = stack.client.get("/problems/vector-add")
+    assert page.status_code == 200
+    assert '<span class="math inline">a + b</span>' in page.text
+    assert "shape (3,)" in page.text and "[11., 22., 33.]" in page.text  # the example's expected output
+    data = page_data(page.text)
+    assert data["slug"] == "vector-add" and data["user"] is None
+    assert data["starter"] == "def add(a, b):\n    raise NotImplementedError\n"
+    assert data["tolerance"]["rtol"] > 0
+    assert "np.asarray(a) + np.asarray(b)" not in page.text  # never the reference
+    assert "hidden-random" not in page.text  # never a hidden case
+
+
+def test_an_unknown_problem_page_is_an_html_404(stack):
+    missing = stack.client.get("/problems/no-such-problem")
+    assert missing.status_code == 404 and "There is no problem" in missing.text
+
+
+def test_sign_in_returns_only_to_same_site_paths(stack):
+    def next_of(url: str) -> str:
+        return re.search(r'data-next="([^"]*)"', stack.client.get(url).text).group(1)
+
+    assert next_of("/signin?next=/problems/vector-add") == "/problems/vector-add"
+    assert next_of("/signin?next=//evil.example/") == "/"
+    assert next_of("/signup?next=https://evil.example/") == "/"
+    assert next_of("/signin?next=/\\evil.example") == "/"
+
+
+def test_pages_stay_out_of_the_openapi_schema(stack):
+    paths = stack.client.get("/openapi.json").json()["paths"]
+    assert all(path.startswith("/api/") or path in {"/healthz", "/readyz"} for path in paths)
+
+
+def test_built_assets_are_served_under_versioned_urls(stack):
+    stack.wait_problem()
+    page = stack.client.get("/problems/vector-add").text
+    for name, kind in [("problem.js", "javascript"), ("problem.css", "css"), ("site.js", "javascript")]:
+        url = re.search(rf'"(/static/{re.escape(name)}\?v=[0-9a-f]{{12}})"', page).group(1)
+        served = stack.client.get(url)
+        assert served.status_code == 200 and kind in served.headers["content-type"]
+    font = re.search(r"fonts/(KaTeX_Main-Regular\.woff2)", stack.client.get("/static/problem.css").text)
+    assert font and stack.client.get(f"/static/fonts/{font.group(1)}").status_code == 200
+    assert ".highlight .k" in stack.client.get("/assets/highlight.css").text
