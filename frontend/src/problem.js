@@ -183,7 +183,7 @@ async function loadHistory() {
       "tr",
       { "data-submission": item.id },
       el("td", {}, `#${item.id}`),
-      el("td", {}, el("time", { datetime: item.created_at }, new Date(item.created_at).toLocaleString())),
+      el("td", {}, el("time", { datetime: item.created_at }, new Date(item.created_at).toLocaleString([], { dateStyle: "short", timeStyle: "short" }))),
       el("td", {}, item.mode === "run" ? "Run" : "Submit"),
       el("td", {}, item.verdict ? el("span", { class: `badge verdict-${item.verdict}` }, verdictLabel(item.verdict)) : item.status),
       el("td", { class: "num" }, item.total === null ? "—" : `${item.passed} / ${item.total}`),
@@ -195,7 +195,7 @@ async function loadHistory() {
       ),
     ),
   );
-  const more = page.total > page.items.length ? el("p", { class: "help" }, `Showing the latest ${page.items.length} of ${page.total}.`) : null;
+  const more = page.total > page.items.length ? [el("p", { class: "help" }, `Showing the latest ${page.items.length} of ${page.total}.`)] : [];
   box.replaceChildren(
     el(
       "table",
@@ -204,7 +204,7 @@ async function loadHistory() {
       el("thead", {}, el("tr", {}, ...["#", "When", "Mode", "Verdict", "Passed", ""].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, rows),
     ),
-    more,
+    ...more,
   );
 }
 
