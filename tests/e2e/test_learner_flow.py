@@ -24,6 +24,7 @@ SYNTAX_ERROR_LINE = _LINES.index("        features = int(self.features)") + 1
 SYNTAX_ERROR = "\n".join(_LINES[:SYNTAX_ERROR_LINE - 1] + ["        features = int(self.features"]  # unclosed
                          + _LINES[SYNTAX_ERROR_LINE:]) + "\n"
 USERNAME = f"ada_{uuid.uuid4().hex[:6]}"
+PASSWORD = "correct horse battery"
 
 
 def set_code(page: Page, code: str) -> None:
@@ -64,7 +65,7 @@ def test_sign_up_lands_on_the_problem_list(learner: Page):
     page.get_by_label("Password").fill("short")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("alert")).to_contain_text("At least 8 characters")
-    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_label("Password").fill(PASSWORD)
     shot(page, "02-sign-up")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_text(f"Signed in as {USERNAME}")).to_be_visible()
@@ -194,3 +195,21 @@ def test_a_narrow_window_stacks_the_panes(browser, server):
         shot(page, "11-narrow-signed-out")
     finally:
         context.close()
+
+
+def test_sign_out_then_sign_in_again_returns_to_the_problem(learner: Page):
+    page = learner
+    page.get_by_role("button", name="Sign out").click()
+    sign_in = page.locator(".topbar").get_by_role("link", name="Sign in", exact=True)
+    expect(sign_in).to_be_visible()
+    page.goto(SEED_URL)
+    sign_in.click()
+    page.get_by_label("Username").fill(USERNAME)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("wrong username or password")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(SEED_URL))  # back where the learner was
+    expect(page.get_by_text(f"Signed in as {USERNAME}")).to_be_visible()
+    assert page.errors == []
