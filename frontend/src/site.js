@@ -20,6 +20,9 @@ function setUpAuthForm() {
   if (!form) return;
   const errorBox = document.getElementById("form-error");
   const signup = form.dataset.mode === "signup";
+  form.addEventListener("input", () => {
+    errorBox.textContent = ""; // the message was about what was typed before
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     errorBox.textContent = "";

@@ -66,6 +66,7 @@ def test_sign_up_lands_on_the_problem_list(learner: Page):
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("alert")).to_contain_text("At least 8 characters")
     page.get_by_label("Password").fill(PASSWORD)
+    expect(page.get_by_role("alert")).to_have_text("")  # typing clears the old message
     shot(page, "02-sign-up")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_text(f"Signed in as {USERNAME}")).to_be_visible()
@@ -192,6 +193,7 @@ def test_a_narrow_window_stacks_the_panes(browser, server):
         expect(run).to_be_visible()
         run.click()  # signed out: the results panel says how to sign in
         expect(page.locator("#results")).to_contain_text("to run your code")
+        page.locator("#results").scroll_into_view_if_needed()
         shot(page, "11-narrow-signed-out")
     finally:
         context.close()
