@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -43,6 +43,7 @@ SECURITY_HEADERS = {
 }
 
 router = APIRouter(include_in_schema=False)
+NextUrl = Annotated[str | None, Query(alias="next", max_length=2000)]
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
 
@@ -96,15 +97,15 @@ def problem_list(request: Request, session: SessionDep) -> HTMLResponse:
 
 
 @router.get("/signin", response_class=HTMLResponse)
-def sign_in(request: Request, session: SessionDep, next: str | None = None) -> HTMLResponse:  # noqa: A002
+def sign_in(request: Request, session: SessionDep, next_url: NextUrl = None) -> HTMLResponse:
     return _page(request, "auth.html", page_user(request, session), mode="signin",
-                 next_url=_safe_next(next))
+                 next_url=_safe_next(next_url))
 
 
 @router.get("/signup", response_class=HTMLResponse)
-def sign_up(request: Request, session: SessionDep, next: str | None = None) -> HTMLResponse:  # noqa: A002
+def sign_up(request: Request, session: SessionDep, next_url: NextUrl = None) -> HTMLResponse:
     return _page(request, "auth.html", page_user(request, session), mode="signup",
-                 next_url=_safe_next(next))
+                 next_url=_safe_next(next_url))
 
 
 @router.get("/problems/{slug}", response_class=HTMLResponse)

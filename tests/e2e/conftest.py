@@ -52,7 +52,7 @@ def server() -> str:
     env = {**os.environ, "TENSORJUDGE_DATA_DIR": str(DATA_DIR),
            "TENSORJUDGE_DATABASE_URL": f"sqlite:///{run_dir / 'tensorjudge.db'}",
            "TENSORJUDGE_PROBLEMS_DIR": str(run_dir / "problems")}
-    log = open(ARTIFACTS / "server.log", "wb")  # noqa: SIM115 - closed after the process ends
+    log = open(ARTIFACTS / "server.log", "wb")  # closed once the server has exited
     process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port),
                                 "--workers", "1"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)

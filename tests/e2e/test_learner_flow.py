@@ -144,6 +144,17 @@ def test_a_wrong_answer_plots_expected_against_got(learner: Page):
     figure.scroll_into_view_if_needed()
     shot(page, "07-wrong-answer-plot")
 
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+Shift+Enter")  # the Submit shortcut
+    wait_verdict(page, "Wrong answer")
+    expect(page.locator("#results .overall-mode")).to_contain_text("Submit")
+    hidden = page.locator('#results tr.case-row[data-verdict="wrong_answer"]:has(.hidden-tag)')
+    assert hidden.count() >= 1
+    for name in hidden.evaluate_all("rows => rows.map(r => r.dataset.case)"):
+        # Hidden cases show figures only: no values, so no plot.
+        assert page.locator(f'#results tr.detail-row[data-case="{name}"] .plot-figure').count() == 0
+    assert page.locator("#results .plot-figure").count() >= 1  # the visible ones still plot
+
 
 def test_a_syntax_error_marks_its_line_in_the_editor(learner: Page):
     page = learner
@@ -166,15 +177,16 @@ def test_the_draft_survives_a_reload_and_history_reopens_results(learner: Page):
 
     page.get_by_role("tab", name="Submissions").click()
     history = page.locator("#history tbody tr")
-    expect(history).to_have_count(4)  # run, submit, wrong run, syntax error: newest first
+    # Newest first: syntax error, wrong submit, wrong run, accepted submit, accepted run.
+    expect(history).to_have_count(5)
     expect(history.nth(0).locator(".badge")).to_have_text("Compile error")
-    expect(history.nth(2)).to_contain_text("Submit")
+    expect(history.nth(3)).to_contain_text("Submit")
     shot(page, "09-history")
 
-    history.nth(2).get_by_role("button", name=re.compile("^Open the result")).click()
+    history.nth(3).get_by_role("button", name=re.compile("^Open the result")).click()
     wait_verdict(page, "Accepted")
     expect(page.locator("#results .overall-mode")).to_contain_text("Submit")
-    history.nth(2).get_by_role("button", name=re.compile("^Load code")).click()
+    history.nth(3).get_by_role("button", name=re.compile("^Load code")).click()
     expect(page.locator(".cm-content")).to_contain_text("jnp.reshape(y, (-1,))")
     expect_draft(page, CORRECT)
     shot(page, "10-history-loaded")
