@@ -119,11 +119,12 @@ def problem_page(slug: str, request: Request, session: SessionDep) -> HTMLRespon
     examples = [{"name": e["name"],
                  "inputs": [(name, format_value(value)) for name, value in e["inputs"].items()],
                  "expected": format_value(e["expected"])} for e in (version.examples or [])]
+    status = submissions_service.progress(session, user).get(problem.slug, "new") if user else None
     data = {"slug": problem.slug, "title": version.title, "starter": version.starter,
             "user": user.username if user else None, "tolerance": manifest["tolerance"],
             "examples": len(examples)}
     return _page(request, "problem.html", user, problem=problem, version=version,
-                 difficulty=manifest["difficulty"], tags=manifest.get("tags", []),
+                 difficulty=manifest["difficulty"], tags=manifest.get("tags", []), problem_status=status,
                  statement=statement_html(version.statement), examples=examples, data=data)
 
 

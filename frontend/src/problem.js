@@ -88,7 +88,7 @@ async function grade(mode) {
   try {
     const accepted = await api("/api/submissions", { method: "POST", body: { problem: data.slug, code, mode } });
     results.start(mode, accepted.id);
-    await follow(accepted.id);
+    showStatus(mode, await follow(accepted.id));
   } catch (err) {
     results.error(err.status === 401 ? "Your session has ended: sign in again to run your code." : err.message);
   } finally {
@@ -109,13 +109,14 @@ function follow(id) {
     });
     events.addEventListener("done", (event) => {
       events.close();
-      results.done(JSON.parse(event.data));
-      resolve();
+      const summary = JSON.parse(event.data);
+      results.done(summary);
+      resolve(summary);
     });
     events.addEventListener("timeout", () => {
       events.close();
       results.timedOut();
-      resolve();
+      resolve(null);
     });
     events.addEventListener("error", () => {
       events.close();
@@ -131,16 +132,26 @@ async function poll(id, seen) {
       submission = await api(`/api/submissions/${id}`);
     } catch (err) {
       results.error(err.message);
-      return;
+      return null;
     }
     for (const result of submission.cases.slice(seen)) results.addCase(result);
     seen = Math.max(seen, submission.cases.length);
     if (submission.status === "done") {
       results.done(submission);
-      return;
+      return submission;
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+}
+
+// Keep the status next to the title in step: any graded attempt makes a new problem
+// "attempted"; an accepted Submit makes it "solved" (as the problem list counts it).
+function showStatus(mode, summary) {
+  const badge = document.getElementById("problem-status");
+  if (!badge || !summary?.verdict || badge.textContent === "Solved") return;
+  const status = mode === "submit" && summary.verdict === "accepted" ? "solved" : "attempted";
+  badge.className = `status status-${status}`;
+  badge.textContent = status.charAt(0).toUpperCase() + status.slice(1);
 }
 
 function setUpTabs() {

@@ -101,8 +101,10 @@ def test_a_correct_solution_runs_then_submits_accepted(learner: Page):
     page = learner
     examples = page.locator(".example").count()
     set_code(page, CORRECT)
+    expect(page.locator("#problem-status")).to_have_text("New")
     page.get_by_role("button", name="Run", exact=True).click()
     wait_verdict(page, "Accepted")
+    expect(page.locator("#problem-status")).to_have_text("Attempted")  # examples are not all cases
     expect(case_rows(page)).to_have_count(examples)
     assert set(case_rows(page).evaluate_all("rows => rows.map(r => r.dataset.verdict)")) == {"accepted"}
     expect(page.locator("#results .overall-summary")).to_have_text(f"{examples} / {examples} examples passed")
@@ -116,6 +118,7 @@ def test_a_correct_solution_runs_then_submits_accepted(learner: Page):
     assert set(rows.evaluate_all("rows => rows.map(r => r.dataset.verdict)")) == {"accepted"}
     expect(page.locator("#results .hidden-tag").first).to_be_visible()
     expect(page.locator("#results .overall-summary")).to_have_text(f"{total} / {total} cases passed")
+    expect(page.locator("#problem-status")).to_have_text("Solved")
     shot(page, "06-submit-accepted")
 
     page.goto("/")

@@ -33,6 +33,7 @@ def test_the_list_shows_problems_and_once_signed_in_the_learners_status(stack):
     assert "Signed in as <strong>ada</strong>" in signed_in
     assert 'class="status status-solved">Solved<' in signed_in
     assert "You have solved <strong>1</strong> of 1 problems" in signed_in
+    assert 'id="problem-status">Solved<' in stack.client.get("/problems/vector-add").text
 
 
 def test_the_problem_page_carries_statement_math_examples_and_starter(stack):
