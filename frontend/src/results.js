@@ -2,6 +2,14 @@
 import { el, verdictLabel } from "./api.js";
 import { formatNumber, plotFigure } from "./plot.js";
 
+// Frames of the learner's own code in a traceback: File "<submission>", line N.
+const FRAME = /File "<submission>", line (\d+)/g;
+
+function innermostFrameLine(message) {
+  const frames = [...(message || "").matchAll(FRAME)];
+  return frames.length ? Number(frames[frames.length - 1][1]) : null;
+}
+
 function shape(dims) {
   if (!dims) return "?";
   return `(${dims.join(", ")}${dims.length === 1 ? "," : ""})`;
@@ -98,9 +106,12 @@ export class Results {
       const box = el("details", { class: "case-details", open }, el("summary", {}, failed ? "Details" : "Printed output"), details);
       this.rows.append(el("tr", { class: "detail-row", "data-case": result.name }, el("td", { colspan: 5 }, box)));
     }
-    if (this.live && result.line && !this.markedLine) {
+    // A compile error names its line; a runtime error's line is the innermost frame of
+    // the learner's code in the traceback.
+    const line = result.line || (failed ? innermostFrameLine(result.message) : null);
+    if (this.live && line && !this.markedLine) {
       this.markedLine = true;
-      this.onShowLine(result.line, result.column, result.message, true);
+      this.onShowLine(line, result.column, result.message, true);
     }
   }
 
@@ -125,12 +136,30 @@ export class Results {
           "."),
       );
     }
-    if (result.message && failed) parts.push(el("pre", { class: "message" }, result.message));
+    if (result.message && failed) parts.push(this.messageBlock(result.message));
     if (result.plot && failed) parts.push(plotFigure(result.plot, this.tolerance));
     if (result.stdout) {
       parts.push(el("p", { class: "stdout-title" }, "Printed output"), el("pre", { class: "stdout" }, result.stdout));
     }
     return parts.length ? el("div", {}, parts) : null;
+  }
+
+  // The message as printed, with each frame of the learner's code a link to that line.
+  messageBlock(message) {
+    const pre = el("pre", { class: "message" });
+    let last = 0;
+    for (const frame of message.matchAll(FRAME)) {
+      pre.append(message.slice(last, frame.index));
+      const line = Number(frame[1]);
+      pre.append(
+        this.live
+          ? el("button", { type: "button", class: "frame-link", title: `Show line ${line} in the editor`, onclick: () => this.onShowLine(line, null, "", true) }, frame[0])
+          : frame[0],
+      );
+      last = frame.index + frame[0].length;
+    }
+    pre.append(message.slice(last));
+    return pre;
   }
 
   done(summary) {

@@ -19,6 +19,8 @@ SEED_URL = f"/problems/{SEED_SLUG}"
 CORRECT = (REFERENCE / "flax_transposed_conv_1d.py").read_text()
 # Creating `bias` before `kernel` draws different weights: a plain wrong answer.
 WRONG = (PROBLEMS / SEED_SLUG / "solutions" / "wrong" / "bias_before_kernel.py").read_text()
+CRASHES = (PROBLEMS / SEED_SLUG / "solutions" / "wrong" / "kernel_layout_swapped.py").read_text()
+CRASH_LINE = CRASHES.splitlines().index("        y = jax.lax.conv_transpose(") + 1
 _LINES = CORRECT.splitlines()
 SYNTAX_ERROR_LINE = _LINES.index("        features = int(self.features)") + 1
 SYNTAX_ERROR = "\n".join(_LINES[:SYNTAX_ERROR_LINE - 1] + ["        features = int(self.features"]  # unclosed
@@ -159,6 +161,20 @@ def test_a_wrong_answer_plots_expected_against_got(learner: Page):
     assert page.locator("#results .plot-figure").count() >= 1  # the visible ones still plot
 
 
+def test_a_runtime_error_shows_the_traceback_and_marks_the_failing_line(learner: Page):
+    page = learner
+    set_code(page, CRASHES)  # the kernel's axes swapped: fails once C_in != features
+    page.get_by_role("button", name="Run", exact=True).click()
+    wait_verdict(page, "Runtime error")
+    message = page.locator('#results tr.detail-row pre.message').first
+    expect(message).to_contain_text("ValueError")
+    expect(message.locator("button.frame-link")).to_have_text(f'File "<submission>", line {CRASH_LINE}')
+    marked = page.locator(".cm-content .cm-errorLine")
+    expect(marked).to_have_attribute("data-error-line", str(CRASH_LINE))
+    expect(marked).to_contain_text("y = jax.lax.conv_transpose(")
+    shot(page, "08-runtime-error")
+
+
 def test_a_syntax_error_marks_its_line_in_the_editor(learner: Page):
     page = learner
     set_code(page, SYNTAX_ERROR)
@@ -169,7 +185,7 @@ def test_a_syntax_error_marks_its_line_in_the_editor(learner: Page):
     expect(marked).to_have_attribute("data-error-line", str(SYNTAX_ERROR_LINE))
     expect(marked).to_contain_text("features = int(self.features")
     expect(page.locator("#results pre.message").first).to_contain_text("SyntaxError")
-    shot(page, "08-syntax-error")
+    shot(page, "09-syntax-error")
 
 
 def test_the_draft_survives_a_reload_and_history_reopens_results(learner: Page):
@@ -180,19 +196,19 @@ def test_the_draft_survives_a_reload_and_history_reopens_results(learner: Page):
 
     page.get_by_role("tab", name="Submissions").click()
     history = page.locator("#history tbody tr")
-    # Newest first: syntax error, wrong submit, wrong run, accepted submit, accepted run.
-    expect(history).to_have_count(5)
+    # Newest first: syntax error, crash, wrong submit, wrong run, accepted submit, accepted run.
+    expect(history).to_have_count(6)
     expect(history.nth(0).locator(".badge")).to_have_text("Compile error")
-    expect(history.nth(3)).to_contain_text("Submit")
-    shot(page, "09-history")
+    expect(history.nth(4)).to_contain_text("Submit")
+    shot(page, "10-history")
 
-    history.nth(3).get_by_role("button", name=re.compile("^Open the result")).click()
+    history.nth(4).get_by_role("button", name=re.compile("^Open the result")).click()
     wait_verdict(page, "Accepted")
     expect(page.locator("#results .overall-mode")).to_contain_text("Submit")
-    history.nth(3).get_by_role("button", name=re.compile("^Load code")).click()
+    history.nth(4).get_by_role("button", name=re.compile("^Load code")).click()
     expect(page.locator(".cm-content")).to_contain_text("jnp.reshape(y, (-1,))")
     expect_draft(page, CORRECT)
-    shot(page, "10-history-loaded")
+    shot(page, "11-history-loaded")
     assert page.errors == []
 
 
@@ -209,7 +225,7 @@ def test_a_narrow_window_stacks_the_panes(browser, server):
         run.click()  # signed out: the results panel says how to sign in
         expect(page.locator("#results")).to_contain_text("to run your code")
         page.locator("#results").scroll_into_view_if_needed()
-        shot(page, "11-narrow-signed-out")
+        shot(page, "12-narrow-signed-out")
     finally:
         context.close()
 
