@@ -38,9 +38,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server() -> str:
-    """Base URL of a freshly started server whose problems are published."""
+    """Base URL of a freshly started server whose problems are published (stopped after
+    the module, so it does not idle through the rest of the suite)."""
     # Under the checkout, not pytest's 0700 tmp_path: the sandbox uid must traverse the
     # data directory to reach the compile cache, which is shared with the other tests.
     run_dir = DATA_DIR / f"e2e-{uuid.uuid4().hex[:8]}"
@@ -103,7 +104,7 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def learner(browser, server):
     """One signed-up learner's browser context, shared by the tests (they run in order)."""
     context = browser.new_context(base_url=server, viewport=VIEWPORT)
