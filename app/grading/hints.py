@@ -1,0 +1,399 @@
+"""Hints for wrong answers: name the misunderstanding an output suggests.
+
+Runs on the trusted side, only for cases judged ``wrong_answer``, on the arrays that
+came back from the sandbox.  Three sources, tried in this order:
+
+1. Known mistakes: the output equals (within the problem's tolerance) what a known
+   wrong solution gives on this case.  Those outputs are computed in the sandbox once
+   per problem version by ``Grader.mistake_outputs``; this module only compares.
+2. Shape reasoning: the output's shape (or length) equals a formula the problem's
+   manifest declares under ``[[hints.shapes]]`` (e.g. the VALID-padding length).  Same
+   values in another axis order is reported as a layout mistake.
+3. Error patterns on a right-sized output: NaN/inf, reversed along a spatial axis,
+   shifted along a spatial axis, constant ratio, constant offset, errors only near the
+   borders, errors on every other (every p-th) position.
+
+Every hint carries a ``category`` from ``CATEGORIES`` (the label vocabulary the hint
+corpus uses) and a text.  For hidden cases the text never contains a value from the
+case: no input values, no expected values, no ratios or offsets; shapes and formulas
+written in terms of input names only.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.grading.compare import NanPolicy, compare
+
+# The label vocabulary: what a teacher would name.  ``bench/hints.py`` scores a corpus
+# file's ``# label:`` against the category of the hint it gets.
+CATEGORIES: dict[str, str] = {
+    "padding": "padding convention, amount or side (SAME vs VALID, crop vs add, one-sided)",
+    "stride": "stride ignored or misapplied; zero insertion between elements",
+    "kernel-flip": "kernel reversed when it should not be, or not reversed when it should",
+    "layout": "axis / channel order: weight layout, transposed output, swapped axes",
+    "scale": "a constant factor: initializer scale, missing or extra normalisation",
+    "bias": "bias missing, doubled or added in the wrong place (a constant offset)",
+    "numerical": "NaN or infinity in the output",
+    "init": "parameter initialisation: initializer kind or parameter creation order",
+    "accumulate": "overlapping contributions overwritten instead of summed",
+    "forward-conv": "computed an ordinary (forward) convolution instead of the transposed one",
+    "dilation": "kernel dilation ignored or misapplied",
+    "other": "a known mistake outside the categories above",
+}
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A hint for one wrong case: a category from ``CATEGORIES`` and the text shown."""
+
+    category: str
+    text: str
+
+
+@dataclass(frozen=True)
+class KnownMistake:
+    """A wrong solution whose outputs are matched against submissions.
+
+    ``key`` names it uniquely per problem (a file name or ``api-<id>``); ``code`` runs in
+    the sandbox only; ``explanation`` is shown to the learner.
+    """
+
+    key: str
+    code: str
+    explanation: str
+    category: str = "other"
+
+
+# ------------------------------------------------------------------ safe formulas
+
+class FormulaError(ValueError):
+    """A shape formula is not valid or cannot be evaluated on a case's inputs."""
+
+
+_BINOPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+           ast.Mult: lambda a, b: a * b, ast.FloorDiv: lambda a, b: a // b,
+           ast.Div: lambda a, b: a / b, ast.Mod: lambda a, b: a % b,
+           ast.Pow: lambda a, b: a ** b}
+
+
+def _pair(value: Any, index: int) -> Any:
+    """``stride`` given as an int or a pair: its ``index``-th entry either way."""
+    array = np.asarray(value).reshape(-1)
+    return array[0] if array.size == 1 else array[index]
+
+
+_FUNCTIONS = {"min": min, "max": max, "pair": _pair, "ceil": math.ceil}
+_ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Subscript,
+            ast.Attribute, ast.Call, ast.USub, ast.UAdd, *_BINOPS)
+
+
+def parse_formula(text: str) -> ast.Expression:
+    """Parse a shape formula: arithmetic on input names, ``x.shape[i]``, ``v[i]``,
+    ``pair(v, i)``, ``min``, ``max``, ``ceil``; raises ``FormulaError`` otherwise."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise FormulaError(f"{text!r}: {exc.msg}") from exc
+    for node in ast.walk(tree):
+        ok = isinstance(node, _ALLOWED)
+        ok = ok or (isinstance(node, ast.Constant) and type(node.value) in (int, float))
+        if isinstance(node, ast.Attribute) and node.attr != "shape":
+            ok = False
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
+                                               and node.func.id in _FUNCTIONS and not node.keywords):
+            ok = False
+        if not ok:
+            raise FormulaError(f"{text!r}: {type(node).__name__} is not allowed in a shape formula")
+    return tree
+
+
+def evaluate(text: str, inputs: Mapping[str, Any]) -> int:
+    """Evaluate a shape formula on one case's inputs; an integer or ``FormulaError``."""
+    def walk(node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id in _FUNCTIONS:
+                return _FUNCTIONS[node.id]
+            if node.id not in inputs:
+                raise FormulaError(f"{text!r}: no input named {node.id!r}")
+            return inputs[node.id]
+        if isinstance(node, ast.Attribute):
+            return tuple(np.shape(walk(node.value)))
+        if isinstance(node, ast.Subscript):
+            return np.asarray(walk(node.value)).reshape(-1)[int(walk(node.slice))]
+        if isinstance(node, ast.UnaryOp):
+            value = walk(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.BinOp):
+            return _BINOPS[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.Call):
+            return walk(node.func)(*(walk(arg) for arg in node.args))
+        raise FormulaError(f"{text!r}: cannot evaluate {type(node).__name__}")
+
+    try:
+        value = walk(parse_formula(text))
+        number = float(np.asarray(value).reshape(()))
+    except (IndexError, TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise FormulaError(f"{text!r}: {exc}") from exc
+    if not number.is_integer():
+        raise FormulaError(f"{text!r} gives {number}, not an integer")
+    return int(number)
+
+
+def shape_of(formulas: Sequence[str], inputs: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """A declared shape on one case's inputs, or None where it cannot be evaluated."""
+    try:
+        return tuple(evaluate(f, inputs) for f in formulas)
+    except FormulaError:
+        return None
+
+
+# ------------------------------------------------------------------ the detectors
+
+@dataclass(frozen=True)
+class ShapeRule:
+    """``[[hints.shapes]]``: an output shape that betrays a misunderstanding."""
+
+    shape: tuple[str, ...]
+    category: str
+    explain: str
+
+
+@dataclass(frozen=True)
+class HintRules:
+    """The problem's hint settings (``[hints]`` in the manifest), ready to use."""
+
+    output: tuple[str, ...] | None = None  # the logical output shape (before flattening)
+    spatial: tuple[int, ...] | None = None  # spatial axes of that shape (default: all)
+    shapes: tuple[ShapeRule, ...] = ()
+    notes: Mapping[str, str] | None = None  # category -> sentence appended to pattern hints
+
+
+@dataclass(frozen=True)
+class Tol:
+    rtol: float
+    atol: float
+    nan: NanPolicy = NanPolicy.NEVER_EQUAL
+
+
+def _close(a: np.ndarray, b: np.ndarray, tol: Tol) -> bool:
+    return a.shape == b.shape and compare(b, a, tol.rtol, tol.atol, tol.nan).ok
+
+
+def _dims(shape: Sequence[int]) -> str:
+    return " x ".join(str(n) for n in shape) if len(shape) > 1 else str(shape[0])
+
+
+def match_mistake(actual: np.ndarray, outputs: Sequence[tuple[KnownMistake, np.ndarray]],
+                  tol: Tol) -> Hint | None:
+    """The first known mistake whose output on this case equals ``actual`` (flattened)."""
+    got = np.asarray(actual).reshape(-1)
+    for mistake, output in outputs:
+        if _close(got, np.asarray(output).reshape(-1), tol):
+            return Hint(mistake.category,
+                        f"Your output equals that of a known mistake: {mistake.explanation}")
+    return None
+
+
+def shape_hint(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, Any],
+               rules: HintRules, visible: bool) -> Hint | None:
+    """A ``[[hints.shapes]]`` rule whose shape (or element count) the output has."""
+    if actual.size == expected.size:
+        return None
+    want = shape_of(rules.output, inputs) if rules.output else tuple(expected.shape)
+    for rule in rules.shapes:
+        shape = shape_of(rule.shape, inputs)
+        if shape is None or shape == want:
+            continue
+        same = (tuple(actual.shape) == shape if actual.ndim == len(shape) and actual.ndim > 1
+                else actual.size == math.prod(shape))
+        if same:
+            text = f"Your output's size fits {', '.join(rule.shape)}: {rule.explain}"
+            if visible and want is not None:
+                text += f" (here {_dims(shape)} instead of {_dims(want)})"
+            return Hint(rule.category, text)
+    return None
+
+
+def _logical(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, Any],
+             rules: HintRules) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]] | None:
+    """Both outputs in the problem's logical output shape, and its spatial axes."""
+    shape: tuple[int, ...] | None = tuple(expected.shape)
+    if rules.output:
+        declared = shape_of(rules.output, inputs)
+        if declared is not None and math.prod(declared) == expected.size:
+            shape = declared
+    if shape is None or actual.size != expected.size:
+        return None
+    want = np.asarray(expected, dtype=np.float64).reshape(shape)
+    got = np.asarray(actual, dtype=np.float64).reshape(shape)
+    axes = tuple(range(want.ndim))
+    if rules.spatial is not None:
+        axes = tuple(sorted({a % want.ndim for a in rules.spatial if -want.ndim <= a < want.ndim}))
+    return want, got, axes
+
+
+def _layout(expected, actual, want, got, tol) -> Hint | None:
+    if want.ndim < 2 or want.ndim > 5:
+        return None
+    for perm in itertools.permutations(range(want.ndim)):
+        if perm == tuple(range(want.ndim)):
+            continue
+        moved = want.transpose(perm)
+        if moved.shape == want.shape and np.array_equal(moved, want):
+            continue
+        if _close(got.reshape(moved.shape), moved, tol):
+            return Hint("layout", "Your output has the right values in another axis order: check "
+                                  "which axis is which (channels vs. positions, rows vs. columns) "
+                                  "and transpose before flattening.")
+    return None
+
+
+def _reversed(want, got, axes, tol) -> Hint | None:
+    for count in range(1, len(axes) + 1):
+        for subset in itertools.combinations(axes, count):
+            flipped = np.flip(want, subset)
+            if not np.array_equal(flipped, want) and _close(got, flipped, tol):
+                return Hint("kernel-flip",
+                            f"Your output is the expected one reversed along axis "
+                            f"{', '.join(map(str, subset))}: check the direction the kernel is "
+                            "applied in (flipped vs. not flipped).")
+    return None
+
+
+def _shifted(want, got, axes, tol) -> Hint | None:
+    for axis in axes:
+        n = want.shape[axis]
+        for k in (1, -1, 2, -2, 3, -3):
+            if abs(k) * 2 > n:
+                continue
+            a = np.take(got, range(max(k, 0), n + min(k, 0)), axis=axis)
+            b = np.take(want, range(max(-k, 0), n + min(-k, 0)), axis=axis)
+            if not np.array_equal(a, b) and _close(a, b, tol) and not _close(got, want, tol):
+                direction = "later" if k > 0 else "earlier"
+                return Hint("padding",
+                            f"Your output is the expected one shifted {abs(k)} position(s) "
+                            f"{direction} along axis {axis}: padding or cropping is applied on "
+                            "the wrong side.")
+    return None
+
+
+def _scaled(want, got, tol, visible) -> Hint | None:
+    norm = float(np.dot(want.ravel(), want.ravel()))
+    if norm == 0.0:
+        return None
+    ratio = float(np.dot(got.ravel(), want.ravel())) / norm
+    if ratio == 0.0 or abs(ratio - 1.0) < 1e-3 or not _close(got, ratio * want, tol):
+        return None
+    shown = f" (about {ratio:.4g})" if visible else ""
+    return Hint("scale", f"Your output is a constant multiple{shown} of the expected one: a "
+                         "scale factor is off (an initializer's scale, a missing or extra "
+                         "normalisation).")
+
+
+def _offset(want, got, axes, tol, visible) -> Hint | None:
+    diff = got - want
+    if not axes:
+        return None
+    per_channel = diff.mean(axis=axes, keepdims=True)
+    if np.allclose(per_channel, 0.0, atol=tol.atol):
+        return None
+    if not _close(got, want + per_channel, tol):
+        return None
+    constant = float(per_channel.ravel()[0])
+    if np.allclose(per_channel, constant, atol=tol.atol, rtol=tol.rtol):
+        shown = f" (about {constant:.4g})" if visible else ""
+        what = f"Your output differs from the expected one by a constant{shown}"
+    else:
+        what = "Your output differs from the expected one by a constant per channel"
+    return Hint("bias", what + ": the bias is missing, doubled or added in the wrong place.")
+
+
+def _bad_mask(want, got, tol) -> np.ndarray:
+    comparison = np.abs(got - want) <= tol.atol + tol.rtol * np.abs(want)
+    return ~comparison
+
+
+def _border(bad, axes) -> Hint | None:
+    if not bad.any() or not axes:
+        return None
+    index = np.indices(bad.shape)
+    depth = np.full(bad.shape, np.iinfo(np.int64).max)
+    for axis in axes:
+        n = bad.shape[axis]
+        depth = np.minimum(depth, np.minimum(index[axis], n - 1 - index[axis]))
+    worst = int(depth[bad].max())
+    interior = depth > worst
+    smallest = min(bad.shape[a] for a in axes)
+    if worst + 1 > max(1, smallest // 4) or interior.sum() < bad.size / 3:
+        return None
+    return Hint("padding", "Only values near the borders are wrong; the interior is right: check "
+                           "the padding (how much, which convention, cropped or added).")
+
+
+def _periodic(bad, axes) -> Hint | None:
+    if not bad.any():
+        return None
+    for axis in axes:
+        n = bad.shape[axis]
+        for p in range(2, min(8, n // 2) + 1):
+            residue = np.arange(n) % p
+            bad_any = [bool(np.take(bad, np.flatnonzero(residue == r), axis=axis).any())
+                       for r in range(p)]
+            if all(bad_any) or not any(bad_any):
+                continue
+            return Hint("stride",
+                        f"Errors fall on a regular pattern along axis {axis} (every {p}th "
+                        "position) while the other positions are right: check the stride and "
+                        "where the zeros are inserted between input elements.")
+    return None
+
+
+def _with_note(hint: Hint | None, rules: HintRules) -> Hint | None:
+    if hint is not None and rules.notes and hint.category in rules.notes:
+        return Hint(hint.category, f"{hint.text} {rules.notes[hint.category]}")
+    return hint
+
+
+def pattern_hint(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, Any],
+                 rules: HintRules, tol: Tol, visible: bool) -> Hint | None:
+    """Error patterns on an output with the right number of values."""
+    views = _logical(expected, actual, inputs, rules)
+    if views is None:
+        return None
+    want, got, axes = views
+    with np.errstate(all="ignore"):
+        if (~np.isfinite(got) & np.isfinite(want)).any():
+            return Hint("numerical", "Your output contains NaN or infinite values where the "
+                                     "expected one is finite: look for a division by zero, a log "
+                                     "or sqrt of a negative number, or uninitialised memory.")
+        hint = _layout(expected, actual, want, got, tol)
+        if hint is None:
+            hint = (_reversed(want, got, axes, tol) or _shifted(want, got, axes, tol)
+                    or _scaled(want, got, tol, visible) or _offset(want, got, axes, tol, visible))
+        if hint is None:
+            bad = _bad_mask(want, got, tol)
+            hint = _border(bad, axes) or _periodic(bad, axes)
+    return _with_note(hint, rules)
+
+
+def diagnose(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, Any],
+             rules: HintRules, tol: Tol, visible: bool,
+             mistakes: Sequence[tuple[KnownMistake, np.ndarray]] = ()) -> Hint | None:
+    """The most specific hint for one wrong case, or None when nothing fits."""
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    return (match_mistake(actual, mistakes, tol)
+            or shape_hint(expected, actual, inputs, rules, visible)
+            or pattern_hint(expected, actual, inputs, rules, tol, visible))
