@@ -278,9 +278,11 @@ def _shifted(want, got, axes, tol) -> Hint | None:
         for k in (1, -1, 2, -2, 3, -3):
             if abs(k) * 2 > n:
                 continue
-            a = np.take(got, range(max(k, 0), n + min(k, 0)), axis=axis)
+            later = range(max(k, 0), n + min(k, 0))
+            a = np.take(got, later, axis=axis)
             b = np.take(want, range(max(-k, 0), n + min(-k, 0)), axis=axis)
-            if not np.array_equal(a, b) and _close(a, b, tol) and not _close(got, want, tol):
+            # A shift that the expected output itself survives says nothing.
+            if _close(a, b, tol) and not _close(np.take(want, later, axis=axis), b, tol):
                 direction = "later" if k > 0 else "earlier"
                 return Hint("padding",
                             f"Your output is the expected one shifted {abs(k)} position(s) "
