@@ -195,14 +195,40 @@ def _dims(shape: Sequence[int]) -> str:
     return " x ".join(str(n) for n in shape) if len(shape) > 1 else str(shape[0])
 
 
-def match_mistake(actual: np.ndarray, outputs: Sequence[tuple[KnownMistake, np.ndarray]],
-                  tol: Tol) -> Hint | None:
-    """The first known mistake whose output on this case equals ``actual`` (flattened)."""
-    got = np.asarray(actual).reshape(-1)
-    for mistake, output in outputs:
-        if _close(got, np.asarray(output).reshape(-1), tol):
+def _ratio(got: np.ndarray, want: np.ndarray) -> float | None:
+    """The least-squares factor c with got ~ c * want, or None when want is all zero."""
+    norm = float(np.dot(want, want))
+    return float(np.dot(got, want)) / norm if norm > 0 and np.isfinite(norm) else None
+
+
+def _multiple(a: np.ndarray, b: np.ndarray, tol: Tol) -> bool:
+    """Whether ``a`` is a constant multiple of ``b`` (flat arrays of one length)."""
+    ratio = _ratio(a, b)
+    return ratio not in (None, 0.0) and _close(a, ratio * b, tol)
+
+
+def match_mistake(expected: np.ndarray, actual: np.ndarray,
+                  outputs: Sequence[tuple[KnownMistake, np.ndarray]], tol: Tol) -> Hint | None:
+    """The first known mistake whose output on this case equals ``actual`` (flattened),
+    else one that ``actual`` is a constant multiple of (the same mistake, rescaled).
+
+    A mistake whose own output here is a multiple of the expected one (e.g. a layout
+    mistake on a case with as many inputs as outputs) tells nothing about a rescaled
+    output: the scale detector names that better.
+    """
+    want = np.asarray(expected, dtype=np.float64).reshape(-1)
+    got = np.asarray(actual, dtype=np.float64).reshape(-1)
+    flat = [(m, np.asarray(o, dtype=np.float64).reshape(-1)) for m, o in outputs]
+    for mistake, output in flat:
+        if _close(got, output, tol):
             return Hint(mistake.category,
                         f"Your output equals that of a known mistake: {mistake.explanation}")
+    for mistake, output in flat:
+        if output.shape != got.shape or (output.shape == want.shape and _multiple(output, want, tol)):
+            continue
+        if _multiple(got, output, tol):
+            return Hint(mistake.category, "Your output is a constant multiple of that of a "
+                                          f"known mistake: {mistake.explanation}")
     return None
 
 
@@ -292,11 +318,8 @@ def _shifted(want, got, axes, tol) -> Hint | None:
 
 
 def _scaled(want, got, tol, visible) -> Hint | None:
-    norm = float(np.dot(want.ravel(), want.ravel()))
-    if norm == 0.0:
-        return None
-    ratio = float(np.dot(got.ravel(), want.ravel())) / norm
-    if ratio == 0.0 or abs(ratio - 1.0) < 1e-3 or not _close(got, ratio * want, tol):
+    ratio = _ratio(got.ravel(), want.ravel())
+    if ratio is None or ratio == 0.0 or abs(ratio - 1.0) < 1e-3 or not _close(got, ratio * want, tol):
         return None
     shown = f" (about {ratio:.4g})" if visible else ""
     return Hint("scale", f"Your output is a constant multiple{shown} of the expected one: a "
@@ -396,6 +419,6 @@ def diagnose(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, Any]
     """The most specific hint for one wrong case, or None when nothing fits."""
     actual = np.asarray(actual)
     expected = np.asarray(expected)
-    return (match_mistake(actual, mistakes, tol)
+    return (match_mistake(expected, actual, mistakes, tol)
             or shape_hint(expected, actual, inputs, rules, visible)
             or pattern_hint(expected, actual, inputs, rules, tol, visible))

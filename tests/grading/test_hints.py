@@ -232,3 +232,18 @@ def test_notes_extend_a_pattern_hint():
     rules = HintRules(spatial=(-2, -1), notes={"scale": "Check the initializer."})
     want = image()
     assert hint(want, 3 * want, rules).text.endswith("Check the initializer.")
+
+
+def test_constant_multiple_of_a_known_mistake_names_that_mistake():
+    want = expected_seed()
+    wrong = RNG.normal(size=want.shape)
+    mistake = KnownMistake("normal_init.py", "code", "use lecun_normal().", "init")
+    found = hint(want, 2 * wrong, SEED_RULES, inputs=INPUTS, mistakes=[(mistake, wrong)])
+    assert found.category == "init" and "constant multiple" in found.text
+
+
+def test_a_mistake_that_is_itself_a_multiple_of_the_expected_output_is_not_matched_rescaled():
+    want = expected_seed()
+    mistake = KnownMistake("layout.py", "code", "axes swapped.", "layout")
+    found = hint(want, 0.25 * want, SEED_RULES, inputs=INPUTS, mistakes=[(mistake, 0.5 * want)])
+    assert found.category == "scale"
