@@ -299,21 +299,26 @@ def _reversed(want, got, axes, tol) -> Hint | None:
 
 
 def _shifted(want, got, axes, tol) -> Hint | None:
-    for axis in axes:
-        n = want.shape[axis]
-        for k in (1, -1, 2, -2, 3, -3):
-            if abs(k) * 2 > n:
-                continue
-            later = range(max(k, 0), n + min(k, 0))
-            a = np.take(got, later, axis=axis)
-            b = np.take(want, range(max(-k, 0), n + min(-k, 0)), axis=axis)
-            # A shift that the expected output itself survives says nothing.
-            if _close(a, b, tol) and not _close(np.take(want, later, axis=axis), b, tol):
-                direction = "later" if k > 0 else "earlier"
-                return Hint("padding",
-                            f"Your output is the expected one shifted {abs(k)} position(s) "
-                            f"{direction} along axis {axis}: padding or cropping is applied on "
-                            "the wrong side.")
+    """``got`` equals ``want`` moved by up to 3 positions along one or more spatial axes
+    (compared where both are defined, which must be most of the array)."""
+    options = [[k for k in (0, 1, -1, 2, -2, 3, -3) if abs(k) * 2 <= want.shape[a]] for a in axes]
+    for shift in itertools.product(*options):
+        if not any(shift):
+            continue
+        source = [slice(None)] * want.ndim
+        target = [slice(None)] * want.ndim
+        for axis, k in zip(axes, shift, strict=True):
+            n = want.shape[axis]
+            target[axis] = slice(max(k, 0), n + min(k, 0))
+            source[axis] = slice(max(-k, 0), n + min(-k, 0))
+        a, b = got[tuple(target)], want[tuple(source)]
+        # A shift that the expected output itself survives says nothing.
+        if _close(a, b, tol) and not _close(want[tuple(target)], b, tol):
+            moved = ", ".join(f"{abs(k)} {'later' if k > 0 else 'earlier'} along axis {axis}"
+                              for axis, k in zip(axes, shift, strict=True) if k)
+            return Hint("padding",
+                        f"Your output is the expected one shifted ({moved}): padding or "
+                        "cropping is applied on the wrong side.")
     return None
 
 

@@ -159,7 +159,14 @@ def test_output_shifted_by_one_is_padding():
     got = np.zeros_like(want)
     got[..., 1:] = want[..., :-1]
     found = hint(want, got)
-    assert found.category == "padding" and "shifted 1" in found.text
+    assert found.category == "padding" and "1 later along axis 3" in found.text
+
+
+def test_output_shifted_along_both_spatial_axes_is_padding():
+    want = image()
+    got = np.zeros_like(want)
+    got[..., 2:, 2:] = want[..., :-2, :-2]
+    assert category(want, got) == "padding"
 
 
 def test_unshifted_random_error_is_not_a_shift():
