@@ -15,8 +15,9 @@ came back from the sandbox.  Three sources, tried in this order:
 
 Every hint carries a ``category`` from ``CATEGORIES`` (the label vocabulary the hint
 corpus uses) and a text.  For hidden cases the text never contains a value from the
-case: no input values, no expected values, no ratios or offsets; shapes and formulas
-written in terms of input names only.
+case: no input values, no expected values, no ratios, offsets, shift amounts or periods
+(those can equal an input such as the padding or the stride); formulas are written in
+terms of input names only.
 """
 
 from __future__ import annotations
@@ -298,7 +299,7 @@ def _reversed(want, got, axes, tol) -> Hint | None:
     return None
 
 
-def _shifted(want, got, axes, tol) -> Hint | None:
+def _shifted(want, got, axes, tol, visible) -> Hint | None:
     """``got`` equals ``want`` moved by up to 3 positions along one or more spatial axes
     (compared where both are defined, which must be most of the array)."""
     options = [[k for k in (0, 1, -1, 2, -2, 3, -3) if abs(k) * 2 <= want.shape[a]] for a in axes]
@@ -314,7 +315,9 @@ def _shifted(want, got, axes, tol) -> Hint | None:
         a, b = got[tuple(target)], want[tuple(source)]
         # A shift that the expected output itself survives says nothing.
         if _close(a, b, tol) and not _close(want[tuple(target)], b, tol):
-            moved = ", ".join(f"{abs(k)} {'later' if k > 0 else 'earlier'} along axis {axis}"
+            # The amount can equal an input (the padding): hidden cases get the axes only.
+            moved = ", ".join((f"{abs(k)} " if visible else "")
+                              + f"{'later' if k > 0 else 'earlier'} along axis {axis}"
                               for axis, k in zip(axes, shift, strict=True) if k)
             return Hint("padding",
                         f"Your output is the expected one shifted ({moved}): padding or "
@@ -372,7 +375,7 @@ def _border(bad, axes) -> Hint | None:
                            "the padding (how much, which convention, cropped or added).")
 
 
-def _periodic(bad, axes) -> Hint | None:
+def _periodic(bad, axes, visible) -> Hint | None:
     if not bad.any():
         return None
     for axis in axes:
@@ -383,10 +386,12 @@ def _periodic(bad, axes) -> Hint | None:
                        for r in range(p)]
             if all(bad_any) or not any(bad_any):
                 continue
+            # The period can equal an input (the stride): hidden cases do not get it.
+            every = f" (every {p}th position)" if visible else ""
             return Hint("stride",
-                        f"Errors fall on a regular pattern along axis {axis} (every {p}th "
-                        "position) while the other positions are right: check the stride and "
-                        "where the zeros are inserted between input elements.")
+                        f"Errors fall on a regular pattern along axis {axis}{every} while the "
+                        "other positions are right: check the stride and where the zeros are "
+                        "inserted between input elements.")
     return None
 
 
@@ -410,11 +415,11 @@ def pattern_hint(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, 
                                      "or sqrt of a negative number, or uninitialised memory.")
         hint = _layout(expected, actual, want, got, tol)
         if hint is None:
-            hint = (_reversed(want, got, axes, tol) or _shifted(want, got, axes, tol)
+            hint = (_reversed(want, got, axes, tol) or _shifted(want, got, axes, tol, visible)
                     or _scaled(want, got, tol, visible) or _offset(want, got, axes, tol, visible))
         if hint is None:
             bad = _bad_mask(want, got, tol)
-            hint = _border(bad, axes) or _periodic(bad, axes)
+            hint = _border(bad, axes) or _periodic(bad, axes, visible)
     return _with_note(hint, rules)
 
 

@@ -254,3 +254,14 @@ def test_a_mistake_that_is_itself_a_multiple_of_the_expected_output_is_not_match
     mistake = KnownMistake("layout.py", "code", "axes swapped.", "layout")
     found = hint(want, 0.25 * want, SEED_RULES, inputs=INPUTS, mistakes=[(mistake, 0.5 * want)])
     assert found.category == "scale"
+
+
+def test_hidden_shift_and_period_hints_do_not_reveal_padding_or_stride():
+    want = image()
+    shifted = np.zeros_like(want)
+    shifted[..., 2:] = want[..., :-2]
+    strided = want.copy()
+    strided[..., 1::3] = 0.0
+    for got in (shifted, strided):
+        found = hint(want, got, visible=False)
+        assert found is not None and not re.search(r"\d", found.text.replace("axis 3", ""))
