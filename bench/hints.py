@@ -1,6 +1,6 @@
 """Hit rate of hints on a labelled corpus of wrong submissions.
 
-    .venv/bin/python bench/hints.py [SLUG ...] [--corpus bench/hint_corpus] [--data-dir DIR]
+    .venv/bin/python bench/hints.py [SLUG ...] [--without-mistakes] [-v] [--data-dir DIR]
 
 Every file ``bench/hint_corpus/<slug>/*.py`` is a wrong submission written the way a
 learner would, different from the problem's ``solutions/wrong/``, whose first line
@@ -13,7 +13,10 @@ in case order (what a learner reads first):
 - misleading: it has another category;
 - none: no wrong case got a hint.
 
-``any-wrong`` also counts files where *some* case got a hint of another category.
+``any-wrong`` also counts files where *some* case got a hint of another category.  The
+last line splits the right hints by source (known mistake, shape formula, error
+pattern); ``--without-mistakes`` grades with no known mistakes, to measure the shape
+and pattern detectors alone.
 Files that do not get ``wrong_answer`` are listed and left out of the rates.  Run as
 root (the sandbox needs it).
 """
@@ -25,6 +28,7 @@ import re
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,14 +48,22 @@ def corpus_label(code: str, path: Path) -> str:
     return found.group(1)
 
 
-def score(result: GradeResult, label: str) -> tuple[str, str | None, bool]:
-    """(right | misleading | none, the primary hint's category, any hint of another label)."""
+def source(text: str) -> str:
+    if "of a known mistake" in text:
+        return "mistake"
+    return "shape" if text.startswith("Your output's size fits") else "pattern"
+
+
+def score(result: GradeResult, label: str) -> tuple[str, str | None, bool, str]:
+    """(right | misleading | none, the primary hint's category, any hint of another label,
+    where the primary hint came from)."""
     hinted = [c for c in result.cases if c.verdict is Verdict.WRONG_ANSWER and c.hint_category]
     other = any(c.hint_category != label for c in hinted)
     if not hinted:
-        return "none", None, False
-    primary = hinted[0].hint_category
-    return ("right" if primary == label else "misleading"), primary, other
+        return "none", None, False, "-"
+    primary = hinted[0]
+    outcome = "right" if primary.hint_category == label else "misleading"
+    return outcome, primary.hint_category, other, source(primary.hint or "")
 
 
 def main() -> int:
@@ -62,6 +74,8 @@ def main() -> int:
     parser.add_argument("--reference-dir", type=Path, default=ROOT / "reference")
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".pytest-data")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every file's hint")
+    parser.add_argument("--without-mistakes", action="store_true",
+                        help="no known mistakes: shape and pattern detectors only")
     args = parser.parse_args()
     folders = sorted(p for p in args.corpus.iterdir() if p.is_dir())
     if args.slugs:
@@ -75,6 +89,8 @@ def main() -> int:
               f"{'any-wrong':>9}")
         for folder in folders:
             problem = load_problem(args.problems_dir / folder.name, args.reference_dir)
+            if args.without_mistakes:
+                problem = replace(problem, mistakes=())
             grader.prepare_hints(problem)
             counts: Counter[str] = Counter()
             for path in sorted(folder.glob("*.py")):
@@ -85,12 +101,14 @@ def main() -> int:
                 if result.verdict is not Verdict.WRONG_ANSWER:
                     not_wrong.append(f"{name}: {result.verdict.value}")
                     continue
-                outcome, primary, other = score(result, label)
+                outcome, primary, other, origin = score(result, label)
                 counts["files"] += 1
                 counts[outcome] += 1
                 counts["any-wrong"] += other
+                if outcome == "right":
+                    counts[f"by-{origin}"] += 1
                 if args.verbose or outcome != "right":
-                    print(f"  {name}: label {label}, hint {primary or '-'} -> {outcome}",
+                    print(f"  {name}: label {label}, hint {primary or '-'} ({origin}) -> {outcome}",
                           file=sys.stderr)
             totals.update(counts)
             n = max(counts["files"], 1)
@@ -102,7 +120,9 @@ def main() -> int:
           f"{totals['misleading'] / n:>8.0%} {totals['none'] / n:>5.0%} "
           f"{totals['any-wrong'] / n:>9.0%}")
     print(f"right {totals['right']}/{totals['files']}, misleading {totals['misleading']}, "
-          f"no hint {totals['none']}; {time.monotonic() - started:.0f} s")
+          f"no hint {totals['none']}; right hints by source: known mistake "
+          f"{totals['by-mistake']}, shape formula {totals['by-shape']}, error pattern "
+          f"{totals['by-pattern']}; {time.monotonic() - started:.0f} s")
     if not_wrong:
         print("not wrong_answer (left out of the rates): " + "; ".join(not_wrong))
     return 0
