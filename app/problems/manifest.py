@@ -25,7 +25,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.grading.compare import NanPolicy
-from app.grading.hints import CATEGORIES, FormulaError, HintRules, KnownMistake, ShapeRule, parse_formula
+from app.grading.formulas import FormulaError, parse_formula
+from app.grading.hints import CATEGORIES, HintRules, KnownMistake, ShapeRule
 from app.grading.verdicts import Verdict
 from app.problems.inputs import InputError, expand
 from sandbox.harnesses import BUILTIN_NAMES, builtin_source
