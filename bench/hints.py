@@ -54,13 +54,13 @@ def source(text: str) -> str:
     return "shape" if text.startswith("Your output's size fits") else "pattern"
 
 
-def score(result: GradeResult, label: str) -> tuple[str, str | None, bool, str]:
-    """(right | misleading | none, the primary hint's category, any hint of another label,
-    where the primary hint came from)."""
+def score(result: GradeResult, label: str) -> tuple[str, str | None, list[str], str]:
+    """(right | misleading | none, the primary hint's category, the cases whose hint has
+    another category, where the primary hint came from)."""
     hinted = [c for c in result.cases if c.verdict is Verdict.WRONG_ANSWER and c.hint_category]
-    other = any(c.hint_category != label for c in hinted)
+    other = [f"{c.name}: {c.hint_category}" for c in hinted if c.hint_category != label]
     if not hinted:
-        return "none", None, False, "-"
+        return "none", None, [], "-"
     primary = hinted[0]
     outcome = "right" if primary.hint_category == label else "misleading"
     return outcome, primary.hint_category, other, source(primary.hint or "")
@@ -104,12 +104,12 @@ def main() -> int:
                 outcome, primary, other, origin = score(result, label)
                 counts["files"] += 1
                 counts[outcome] += 1
-                counts["any-wrong"] += other
+                counts["any-wrong"] += bool(other)
                 if outcome == "right":
                     counts[f"by-{origin}"] += 1
                 if args.verbose or outcome != "right":
-                    print(f"  {name}: label {label}, hint {primary or '-'} ({origin}) -> {outcome}",
-                          file=sys.stderr)
+                    print(f"  {name}: label {label}, hint {primary or '-'} ({origin}) -> {outcome}"
+                          + (f"; other cases: {', '.join(other)}" if other else ""), file=sys.stderr)
             totals.update(counts)
             n = max(counts["files"], 1)
             print(f"{folder.name:<26} {counts['files']:>5} {counts['right'] / n:>6.0%} "

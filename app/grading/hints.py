@@ -288,7 +288,17 @@ def _border(bad, axes) -> Hint | None:
                            "the padding (how much, which convention, cropped or added).")
 
 
-def _periodic(bad, axes, visible) -> Hint | None:
+def _zero_insertion(want, got, bad, axis, tol) -> bool:
+    """At (nearly) every wrong position one side is zero, or the output repeats its
+    neighbour: what misplaced or missing inserted zeros look like.  A flipped kernel on a
+    strided output also errs periodically, but with non-zero values on both sides."""
+    zero = tol.atol
+    previous = np.roll(got, 1, axis=axis)
+    explained = (np.abs(want) <= zero) | (np.abs(got) <= zero) | (np.abs(got - previous) <= zero)
+    return float(explained[bad].mean()) >= 0.9
+
+
+def _periodic(want, got, bad, axes, tol, visible) -> Hint | None:
     if not bad.any():
         return None
     for axis in axes:
@@ -297,14 +307,14 @@ def _periodic(bad, axes, visible) -> Hint | None:
             residue = np.arange(n) % p
             bad_any = [bool(np.take(bad, np.flatnonzero(residue == r), axis=axis).any())
                        for r in range(p)]
-            if all(bad_any) or not any(bad_any):
+            if all(bad_any) or not any(bad_any) or not _zero_insertion(want, got, bad, axis, tol):
                 continue
             # The period can equal an input (the stride): hidden cases do not get it.
             every = f" (every {p}th position)" if visible else ""
             return Hint("stride",
-                        f"Errors fall on a regular pattern along axis {axis}{every} while the "
-                        "other positions are right: check the stride and where the zeros are "
-                        "inserted between input elements.")
+                        f"Errors fall on a regular pattern along axis {axis}{every}, with zeros "
+                        "where values belong or values where zeros belong: check the stride and "
+                        "where the zeros are inserted between input elements.")
     return None
 
 
@@ -332,7 +342,7 @@ def pattern_hint(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, 
                     or _scaled(want, got, tol, visible) or _offset(want, got, axes, tol, visible))
         if hint is None:
             bad = _bad_mask(want, got, tol)
-            hint = _border(bad, axes) or _periodic(bad, axes, visible)
+            hint = _border(bad, axes) or _periodic(want, got, bad, axes, tol, visible)
     return _with_note(hint, rules)
 
 

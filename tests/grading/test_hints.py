@@ -197,6 +197,22 @@ def test_errors_on_every_other_position_are_stride():
     assert found.category == "stride" and "every 2th" in found.text
 
 
+def test_values_repeated_into_the_gaps_are_stride():
+    want = image()
+    want[..., 1::2] = 0.0  # a spaced-out output
+    got = want.copy()
+    got[..., 1::2] = want[..., 0:-1:2]  # nearest-neighbour instead of zeros
+    assert category(want, got) == "stride"
+
+
+def test_periodic_errors_between_non_zero_values_are_not_stride():
+    # A flipped 3-tap kernel on a stride-2 output errs on every other position too.
+    want = image()
+    got = want.copy()
+    got[..., ::2] += 1.0
+    assert category(want, got) != "stride"
+
+
 def test_errors_on_every_position_are_not_periodic():
     want = image()
     got = want + RNG.normal(size=want.shape) * np.abs(want).max()
