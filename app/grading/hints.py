@@ -239,8 +239,12 @@ def _shifted(want, got, axes, tol, visible) -> Hint | None:
 
 
 def _scaled(want, got, tol, visible) -> Hint | None:
+    # Too few values make any error look like a factor; a negative factor is a sign
+    # error (or an antisymmetric kernel reversed), not a scale.
+    if want.size < 3:
+        return None
     ratio = _ratio(got.ravel(), want.ravel())
-    if ratio is None or ratio == 0.0 or abs(ratio - 1.0) < 1e-3 or not _close(got, ratio * want, tol):
+    if ratio is None or ratio <= 0.0 or abs(ratio - 1.0) < 1e-3 or not _close(got, ratio * want, tol):
         return None
     shown = f" (about {ratio:.4g})" if visible else ""
     return Hint("scale", f"Your output is a constant multiple{shown} of the expected one: a "
@@ -250,7 +254,8 @@ def _scaled(want, got, tol, visible) -> Hint | None:
 
 def _offset(want, got, axes, tol, visible) -> Hint | None:
     diff = got - want
-    if not axes:
+    # With fewer than 3 positions per channel any error is "an offset per channel".
+    if not axes or math.prod(want.shape[a] for a in axes) < 3:
         return None
     per_channel = diff.mean(axis=axes, keepdims=True)
     if np.allclose(per_channel, 0.0, atol=tol.atol):

@@ -155,6 +155,12 @@ def test_ratio_that_varies_is_not_scale():
     assert category(want, want * RNG.uniform(1, 3, size=want.shape)) != "scale"
 
 
+def test_negative_or_tiny_ratios_are_not_scale():
+    want = image()
+    assert category(want, -want) != "scale"
+    assert category(np.array([2.0]), np.array([3.0]), HintRules()) is None
+
+
 def test_constant_offset_is_bias():
     want = image()
     assert category(want, want + 0.25) == "bias"
@@ -165,6 +171,11 @@ def test_offset_per_output_channel_is_bias():
     got = want + np.array([0.5, -1.0, 2.0])[None, :, None, None]
     found = hint(want, got)
     assert found.category == "bias" and "per channel" in found.text
+
+
+def test_one_position_per_channel_is_not_called_an_offset():
+    want = RNG.normal(size=(2, 3, 1, 1))
+    assert category(want, want + RNG.normal(size=want.shape)) != "bias"
 
 
 def test_offset_that_varies_along_positions_is_not_bias():
