@@ -152,6 +152,7 @@ def shape_hint(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, An
     if actual.size == expected.size:
         return None
     want = shape_of(rules.output, inputs) if rules.output else tuple(expected.shape)
+    found: list[tuple[ShapeRule, tuple[int, ...]]] = []
     for rule in rules.shapes:
         shape = shape_of(rule.shape, inputs)
         if shape is None or shape == want:
@@ -159,11 +160,15 @@ def shape_hint(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, An
         same = (tuple(actual.shape) == shape if actual.ndim == len(shape) and actual.ndim > 1
                 else actual.size == math.prod(shape))
         if same:
-            text = f"Your output's size fits {', '.join(rule.shape)}: {rule.explain}"
-            if visible and want is not None:
-                text += f" (here {_dims(shape)} instead of {_dims(want)})"
-            return Hint(rule.category, text)
-    return None
+            found.append((rule, shape))
+    # Two conventions of different kinds giving this size here: a guess, so say nothing.
+    if not found or len({rule.category for rule, _ in found}) > 1:
+        return None
+    rule, shape = found[0]
+    text = f"Your output's size fits {', '.join(rule.shape)}: {rule.explain}"
+    if visible and want is not None:
+        text += f" (here {_dims(shape)} instead of {_dims(want)})"
+    return Hint(rule.category, text)
 
 
 def _logical(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, Any],
@@ -238,10 +243,14 @@ def _shifted(want, got, axes, tol, visible) -> Hint | None:
     return None
 
 
-def _scaled(want, got, tol, visible) -> Hint | None:
+def _scaled(want, got, axes, tol, visible) -> Hint | None:
     # Too few values make any error look like a factor; a negative factor is a sign
     # error (or an antisymmetric kernel reversed), not a scale.
     if want.size < 3:
+        return None
+    # An expected output constant along the positions (e.g. only a bias) cannot tell a
+    # factor from an offset: leave it to the offset detector.
+    if axes and np.allclose(want, want.mean(axis=axes, keepdims=True), atol=tol.atol, rtol=tol.rtol):
         return None
     ratio = _ratio(got.ravel(), want.ravel())
     if ratio is None or ratio <= 0.0 or abs(ratio - 1.0) < 1e-3 or not _close(got, ratio * want, tol):
@@ -344,7 +353,7 @@ def pattern_hint(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, 
         hint = _layout(expected, actual, want, got, tol)
         if hint is None:
             hint = (_reversed(want, got, axes, tol) or _shifted(want, got, axes, tol, visible)
-                    or _scaled(want, got, tol, visible) or _offset(want, got, axes, tol, visible))
+                    or _scaled(want, got, axes, tol, visible) or _offset(want, got, axes, tol, visible))
         if hint is None:
             bad = _bad_mask(want, got, tol)
             hint = _border(bad, axes) or _periodic(want, got, bad, axes, tol, visible)

@@ -75,6 +75,12 @@ def test_input_length_says_stride_ignored():
     assert category(expected_seed(), np.zeros(6 * 4), SEED_RULES, inputs=INPUTS) == "stride"
 
 
+def test_a_size_two_conventions_of_different_kinds_give_gets_no_shape_hint():
+    rules = HintRules(output=SEED_RULES.output, spatial=(0,), shapes=(
+        *SEED_RULES.shapes, ShapeRule(("x.shape[0] * stride + 1", "features"), "stride", "s.")))
+    assert hint(expected_seed(), np.zeros(13 * 4), rules, inputs=INPUTS) is None
+
+
 def test_unknown_length_gets_no_shape_hint():
     assert hint(expected_seed(), np.zeros(7 * 4), SEED_RULES, inputs=INPUTS) is None
 
@@ -159,6 +165,11 @@ def test_negative_or_tiny_ratios_are_not_scale():
     want = image()
     assert category(want, -want) != "scale"
     assert category(np.array([2.0]), np.array([3.0]), HintRules()) is None
+
+
+def test_doubling_an_output_that_is_only_a_bias_is_called_bias_not_scale():
+    want = np.broadcast_to(np.array([0.5, -1.0, 2.0])[None, :, None, None], (2, 3, 4, 4)).copy()
+    assert category(want, 2 * want) == "bias"
 
 
 def test_constant_offset_is_bias():
