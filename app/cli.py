@@ -86,6 +86,8 @@ def print_result(result: GradeResult) -> None:
     first_failure = next((c for c in result.cases if c.verdict is not Verdict.ACCEPTED), None)
     if first_failure is not None and first_failure.message:
         console.print(f"\n[bold]{first_failure.name}[/]:\n{first_failure.message}", markup=False)
+    if first_failure is not None and first_failure.hint:
+        console.print(f"\nhint ({first_failure.hint_category}): {first_failure.hint}", markup=False)
     if result.stdout:
         console.print("\n[bold]output:[/]")
         console.print(result.stdout, markup=False)

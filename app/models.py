@@ -121,6 +121,24 @@ class ProblemVersion(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
+class KnownMistakeRow(Base):
+    """A wrong solution hints match against: from the problem folder (``origin`` "pack",
+    ``key`` its file name) or added by an instructor ("instructor", key ``api-<id>``).
+    Its code runs only in the sandbox; ``explanation`` is shown to learners."""
+
+    __tablename__ = "known_mistakes"
+    __table_args__ = (UniqueConstraint("problem_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(128))
+    origin: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
 class Submission(Base):
     __tablename__ = "submissions"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -33,6 +34,7 @@ from app.models import (
 )
 from app.problems.inputs import describe
 from app.problems.manifest import Problem as LoadedProblem
+from app.problems.service import known_mistakes
 from app.problems.versions import problem_from_version
 
 log = logging.getLogger("tensorjudge.worker")
@@ -158,6 +160,7 @@ class Worker:
             session.commit()
             problem = self._problem(session, submission.problem_version_id)
             version = session.get(ProblemVersion, submission.problem_version_id)
+            problem = replace(problem, mistakes=known_mistakes(session, version.problem_id))
             code, mode = submission.code, submission.mode.value
         context = {"submission": submission_id, "problem": problem.slug, "version": version.version,
                    "worker": self.worker_id, "job": claim.job_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -19,11 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from app.grading.compare import compare
+from app.grading.hints import KnownMistake, Tol, diagnose
 from app.grading.verdicts import CaseResult, GradeResult, Verdict, overall_verdict
 from app.problems.manifest import Case, Problem
 from sandbox import CaseOutcome, CaseSpec, CaseStatus, Limits, RunRequest, Sandbox
 from sandbox.selfcheck import unsearchable_ancestor
 from sandbox.supervisor import CHILD_XLA_FLAGS
+
+log = logging.getLogger("tensorjudge.grading")
 
 STACK = (*(f"{name}=={version(name)}" for name in ("jax", "jaxlib", "flax", "numpy")),
          f"child XLA_FLAGS={CHILD_XLA_FLAGS}")
@@ -98,6 +102,8 @@ class Grader:
         self.sandbox = sandbox
         self.expected_dir = Path(data_dir) / "expected"
         self.xla_dir = Path(data_dir) / "xla-cache"
+        # Known mistakes' outputs per (version, mistake code); {} = not matchable.
+        self._mistake_outputs: dict[Path, dict[str, np.ndarray]] = {}
         for path, mode in ((Path(data_dir), 0o711), (self.expected_dir, 0o700),
                            (self.xla_dir, 0o711)):
             path.mkdir(parents=True, exist_ok=True)
@@ -133,6 +139,78 @@ class Grader:
         os.replace(tmp, path)  # atomic: readers never see half a file
         return outputs
 
+    def _mistake_path(self, problem: Problem, mistake: KnownMistake) -> Path:
+        code_key = hashlib.sha256(mistake.code.encode()).hexdigest()[:16]
+        return self.expected_dir / f"{problem.slug}-{cache_key(problem)}-mistake-{code_key}.npz"
+
+    def cached_mistake_outputs(self, problem: Problem, mistake: KnownMistake
+                               ) -> dict[str, np.ndarray] | None:
+        """A known mistake's outputs per case if already computed (memory or disk)."""
+        path = self._mistake_path(problem, mistake)
+        if path not in self._mistake_outputs and path.exists():
+            with np.load(path, allow_pickle=False) as archive:
+                self._mistake_outputs[path] = {name: archive[name] for name in archive.files}
+        return self._mistake_outputs.get(path)
+
+    def mistake_outputs(self, problem: Problem, mistake: KnownMistake) -> dict[str, np.ndarray]:
+        """A known mistake's output per case, run in the sandbox once per version.
+
+        Cases where the mistake does not produce an output are simply absent; a mistake
+        that fails everywhere gives ``{}`` (not matchable, never the learner's problem).
+        Cached on disk next to the expected outputs, keyed like them plus the code.
+        """
+        cached = self.cached_mistake_outputs(problem, mistake)
+        if cached is not None:
+            return cached
+        path = self._mistake_path(problem, mistake)
+        request = RunRequest(
+            code=mistake.code, harness_code=problem.harness_code, entry=problem.manifest.entry,
+            cases=_specs(problem.cases), cache_dir=self.xla_cache_for(problem),
+            cache_writable=False,
+        )
+        try:
+            result = self.sandbox.run(request, limits_for(problem))
+        except Exception:  # the grader's trouble; hints just go without this mistake
+            log.exception("known mistake %s of %s could not be run", mistake.key, problem.slug)
+            self._mistake_outputs[path] = {}
+            return {}
+        outputs = {o.name: o.output for o in result.cases
+                   if o.status is CaseStatus.OK and o.output is not None}
+        buffer = io.BytesIO()
+        np.savez(buffer, allow_pickle=False, **outputs)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(buffer.getvalue())
+        os.replace(tmp, path)
+        self._mistake_outputs[path] = outputs
+        return outputs
+
+    def prepare_hints(self, problem: Problem) -> None:
+        """Compute every known mistake's outputs now (e.g. when a version is validated)."""
+        for mistake in problem.mistakes:
+            self.mistake_outputs(problem, mistake)
+
+    def _mistakes_ready(self, problem: Problem) -> bool:
+        return all(self.cached_mistake_outputs(problem, m) is not None for m in problem.mistakes)
+
+    def _hint(self, problem: Problem, case: Case, result: CaseResult, output: np.ndarray,
+              expected: np.ndarray) -> None:
+        """Fill ``result.hint`` for a wrong answer (needs the mistakes' outputs computed)."""
+        mistakes = []
+        for mistake in problem.mistakes:
+            outputs = self.mistake_outputs(problem, mistake)
+            if case.name in outputs:
+                mistakes.append((mistake, outputs[case.name]))
+        tolerance = problem.manifest.tolerance
+        try:
+            hint = diagnose(expected, output, case.inputs, problem.manifest.hints.rules(),
+                            Tol(tolerance.rtol, tolerance.atol, tolerance.nan), case.visible,
+                            mistakes)
+        except Exception:  # a hint is a bonus: never let it cost the learner the verdict
+            log.exception("hint detection failed on %s case %s", problem.slug, case.name)
+            return
+        if hint is not None:
+            result.hint, result.hint_category = hint.text, hint.category
+
     def grade(self, problem: Problem, code: str, mode: str = "submit",
               on_case: Callable[[CaseResult], None] | None = None,
               stop_on_failure: bool = False) -> GradeResult:
@@ -150,14 +228,39 @@ class Grader:
             cache_dir=self.xla_cache_for(problem), cache_writable=False,
         )
         results: dict[int, CaseResult] = {}
+        # Known mistakes' outputs are computed lazily, at the first wrong answer of a
+        # version; the sandbox is busy during the run, so from such a case on, results
+        # are held back (to keep hints and order) until the run has ended.
+        held: list[CaseResult] = []
+        waiting: list[tuple[int, np.ndarray]] = []
+
+        def finish(index: int, outcome: CaseOutcome, case: CaseResult, running: bool) -> None:
+            if case.verdict is Verdict.WRONG_ANSWER and outcome.output is not None:
+                if running and (waiting or not self._mistakes_ready(problem)):
+                    waiting.append((index, outcome.output))
+                else:
+                    self._hint(problem, cases[index], case, outcome.output,
+                               expected[cases[index].name])
+            results[index] = case
+            if on_case is None:
+                return
+            if waiting:
+                held.append(case)
+            else:
+                on_case(case)
 
         def judge(index: int, outcome: CaseOutcome) -> bool:
-            results[index] = self._judge(problem, cases[index], outcome, expected[cases[index].name])
-            if on_case is not None:
-                on_case(results[index])
+            finish(index, outcome,
+                   self._judge(problem, cases[index], outcome, expected[cases[index].name]), True)
             return stop_on_failure and results[index].verdict is not Verdict.ACCEPTED
 
         run = self.sandbox.run(request, limits_for(problem), on_case=judge)
+        for index, output in waiting:
+            self._hint(problem, cases[index], results[index], output, expected[cases[index].name])
+        waiting.clear()
+        for case in held:
+            assert on_case is not None
+            on_case(case)
         ended_by: Verdict | None = None
         for index, outcome in enumerate(run.cases):
             if index not in results:
@@ -165,9 +268,7 @@ class Grader:
                 if outcome.status is CaseStatus.NOT_RUN:
                     case.verdict = ended_by or overall_verdict(list(results.values()))
                 ended_by = ended_by or case.verdict
-                results[index] = case
-                if on_case is not None:
-                    on_case(case)
+                finish(index, outcome, case, False)
         ordered = [results[i] for i in range(len(cases))]
         all_visible = all(case.visible for case in cases)
         return GradeResult(

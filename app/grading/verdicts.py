@@ -49,6 +49,7 @@ class CaseResult:
     column: int | None = None
     termination: str | None = None  # time | memory | output | signal | exit: the sandbox ended it
     hint: str | None = None  # what misunderstanding the output suggests (never leaks hidden inputs)
+    hint_category: str | None = None  # the hint's label, one of app.grading.hints.CATEGORIES
     plot: dict[str, Any] | None = None  # visible wrong answers: flattened expected/actual (plot_data)
 
     def to_dict(self) -> dict[str, Any]:

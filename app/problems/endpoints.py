@@ -9,7 +9,14 @@ from app.deps import InstructorUser, SessionDep, SessionsDep, SettingsDep
 from app.errors import InvalidInput, NotFound
 from app.models import ProblemVersion
 from app.problems import repository, service
-from app.problems.schemas import Example, ProblemCreate, ProblemDetail, ProblemSummary
+from app.problems.schemas import (
+    Example,
+    MistakeCreate,
+    MistakeOut,
+    ProblemCreate,
+    ProblemDetail,
+    ProblemSummary,
+)
 
 router = APIRouter(prefix="/api/problems", tags=["problems"])
 
@@ -72,4 +79,30 @@ def archive_problem(slug: str, _: InstructorUser, session: SessionDep) -> Respon
         raise NotFound(f"no problem '{slug}'")
     problem.archived = True
     session.commit()
+    return Response(status_code=204)
+
+
+def _mistake(row) -> MistakeOut:  # noqa: ANN001
+    return MistakeOut(id=row.id, key=row.key, origin=row.origin, explanation=row.explanation,
+                      category=row.category, code=row.code)
+
+
+@router.get("/{slug}/mistakes", response_model=list[MistakeOut])
+def list_mistakes(slug: str, _: InstructorUser, session: SessionDep) -> list[MistakeOut]:
+    """Known mistakes that hints match against: the folder's wrong solutions and added ones."""
+    return [_mistake(row) for row in service.list_mistakes(session, slug)]
+
+
+@router.post("/{slug}/mistakes", status_code=201, response_model=MistakeOut)
+def add_mistake(slug: str, body: MistakeCreate, user: InstructorUser,
+                session: SessionDep) -> MistakeOut:
+    """Add a known mistake: learners whose output equals its output on a case get its
+    explanation as the hint (its code runs in the sandbox, once per problem version)."""
+    return _mistake(service.add_mistake(session, slug, body, user))
+
+
+@router.delete("/{slug}/mistakes/{mistake_id}", status_code=204)
+def delete_mistake(slug: str, mistake_id: int, _: InstructorUser, session: SessionDep) -> Response:
+    """Remove an instructor-added known mistake (folder ones: edit the folder)."""
+    service.delete_mistake(session, slug, mistake_id)
     return Response(status_code=204)

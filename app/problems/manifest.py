@@ -25,6 +25,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.grading.compare import NanPolicy
+from app.grading.formulas import FormulaError, parse_formula
+from app.grading.hints import CATEGORIES, HintRules, KnownMistake, ShapeRule
 from app.grading.verdicts import Verdict
 from app.problems.inputs import InputError, expand
 from sandbox.harnesses import BUILTIN_NAMES, builtin_source
@@ -78,6 +80,60 @@ class CaseDef(_Strict):
         return value
 
 
+def _formulas(value: list[str]) -> list[str]:
+    for formula in value:
+        try:
+            parse_formula(formula)
+        except FormulaError as exc:
+            raise ValueError(str(exc)) from exc
+    return value
+
+
+def _category(value: str) -> str:
+    if value not in CATEGORIES:
+        raise ValueError(f"category {value!r} is not one of {', '.join(CATEGORIES)}")
+    return value
+
+
+class ShapeHint(_Strict):
+    """``[[hints.shapes]]``: an output shape that betrays a misunderstanding."""
+
+    shape: list[str] = Field(min_length=1, max_length=6)
+    category: str
+    explain: str = Field(min_length=1, max_length=400)
+
+    _shape = field_validator("shape")(_formulas)
+    _cat = field_validator("category")(_category)
+
+
+class Hints(_Strict):
+    """``[hints]``: the logical output shape, its spatial axes, telling shapes, notes."""
+
+    output: list[str] | None = Field(None, min_length=1, max_length=6)
+    spatial: list[int] | None = None
+    shapes: list[ShapeHint] = []
+    notes: dict[str, str] = {}
+
+    @field_validator("output")
+    @classmethod
+    def _output(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _formulas(value)
+
+    @field_validator("notes")
+    @classmethod
+    def _notes(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            _category(key)
+        return value
+
+    def rules(self) -> HintRules:
+        return HintRules(
+            output=tuple(self.output) if self.output else None,
+            spatial=tuple(self.spatial) if self.spatial is not None else None,
+            shapes=tuple(ShapeRule(tuple(s.shape), s.category, s.explain) for s in self.shapes),
+            notes=dict(self.notes))
+
+
 class Manifest(_Strict):
     title: str = Field(min_length=1, max_length=200)
     difficulty: Literal["easy", "medium", "hard"]
@@ -88,6 +144,7 @@ class Manifest(_Strict):
     tolerance: Tolerance = Tolerance()
     limits: ProblemLimits = ProblemLimits()
     cases: list[CaseDef] = Field(min_length=1)
+    hints: Hints = Hints()
 
     @field_validator("entry")
     @classmethod
@@ -134,6 +191,7 @@ class Solution:
     expect: Verdict
     mistake: str | None
     code: str
+    label: str | None = None  # ``# label: <category>`` (see app.grading.hints.CATEGORIES)
 
 
 @dataclass(frozen=True)
@@ -148,12 +206,17 @@ class Problem:
     harness_code: str
     cases: tuple[Case, ...]
     solutions: tuple[Solution, ...] = field(default=())
+    # Wrong solutions whose outputs hints match against (see app.grading.hints).
+    mistakes: tuple[KnownMistake, ...] = field(default=())
 
     @property
     def fingerprint(self) -> str:
         """Hash of everything that defines this version's expected outputs and cases."""
         digest = hashlib.sha256()
-        for part in (self.slug, self.manifest.model_dump_json(), self.reference,
+        # A manifest without hints hashes as before hints existed (caches stay valid).
+        unhinted = self.manifest.hints == Hints()
+        manifest = self.manifest.model_dump_json(exclude={"hints"} if unhinted else None)
+        for part in (self.slug, manifest, self.reference,
                      self.harness_code):
             digest.update(part.encode())
             digest.update(b"\0")
@@ -201,6 +264,25 @@ def parse_manifest(text: str, origin: str) -> Manifest:
         raise InvalidProblem(f"{origin}: {_error_path(first['loc'])}: {first['msg']}") from exc
 
 
+def parse_label(code: str, path: Path) -> str | None:
+    """An optional ``# label: <category>`` in the first five lines (hint vocabulary)."""
+    for line in code.splitlines()[:5]:
+        found = re.match(r"^#\s*label:\s*(\S+)\s*$", line)
+        if found:
+            if found.group(1) not in CATEGORIES:
+                raise InvalidProblem(f"{path}: label {found.group(1)!r} is not one of "
+                                     f"{', '.join(CATEGORIES)}")
+            return found.group(1)
+    return None
+
+
+def pack_mistakes(solutions: tuple[Solution, ...]) -> tuple[KnownMistake, ...]:
+    """Wrong solutions with a ``# mistake:`` line that can produce outputs."""
+    return tuple(KnownMistake(s.path.name, s.code, s.mistake, s.label or "other")
+                 for s in solutions
+                 if s.mistake and s.expect in (Verdict.WRONG_ANSWER, Verdict.RUNTIME_ERROR))
+
+
 def parse_header(code: str, path: Path) -> tuple[Verdict, str | None]:
     """Read ``# expect: <verdict>`` (first line) and an optional ``# mistake: ...``."""
     lines = code.splitlines()
@@ -244,7 +326,7 @@ def load_problem(folder: Path, reference_dir: Path | None = None) -> Problem:
             expect, mistake = parse_header(code, path)
             if (kind == "correct") != (expect is Verdict.ACCEPTED):
                 raise InvalidProblem(f"{path}: a {kind} solution cannot expect {expect.value}")
-            solutions.append(Solution(path, expect, mistake, code))
+            solutions.append(Solution(path, expect, mistake, code, parse_label(code, path)))
     return Problem(
         slug=slug,
         manifest=manifest,
@@ -254,6 +336,7 @@ def load_problem(folder: Path, reference_dir: Path | None = None) -> Problem:
         harness_code=harness_code,
         cases=cases,
         solutions=tuple(solutions),
+        mistakes=pack_mistakes(tuple(solutions)),
     )
 
 

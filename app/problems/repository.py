@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Problem, ProblemVersion
+from app.models import KnownMistakeRow, Problem, ProblemVersion
 
 
 def get_problem(session: Session, slug: str) -> Problem | None:
@@ -39,3 +39,14 @@ def next_version_number(session: Session, problem_id: int) -> int:
 def get_version(session: Session, version_id: int) -> ProblemVersion | None:
     return session.get(ProblemVersion, version_id)
 
+
+
+def mistakes(session: Session, problem_id: int) -> list[KnownMistakeRow]:
+    """A problem's known mistakes, oldest first (pack files, then instructors' additions)."""
+    return list(session.scalars(select(KnownMistakeRow).where(KnownMistakeRow.problem_id == problem_id)
+                                .order_by(KnownMistakeRow.id)))
+
+
+def get_mistake(session: Session, problem_id: int, mistake_id: int) -> KnownMistakeRow | None:
+    return session.scalars(select(KnownMistakeRow).where(KnownMistakeRow.problem_id == problem_id,
+                                                         KnownMistakeRow.id == mistake_id)).first()

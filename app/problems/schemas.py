@@ -69,3 +69,25 @@ class ProblemDetail(ProblemSummary):
     tolerance: dict[str, Any]
     limits: dict[str, Any]
     examples: list[Example]
+
+
+class MistakeCreate(BaseModel):
+    """Body of ``POST /api/problems/{slug}/mistakes``: a wrong solution and what it gets wrong."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=65_536,
+                      description="a wrong solution; it runs only in the sandbox")
+    explanation: str = Field(min_length=1, max_length=300,
+                             description="shown to learners whose output matches this mistake's")
+    category: str = Field("other", description="hint label: padding, stride, kernel-flip, layout, "
+                                               "scale, bias, numerical, init, accumulate, "
+                                               "forward-conv, dilation or other")
+
+
+class MistakeOut(BaseModel):
+    id: int
+    key: str
+    origin: Literal["pack", "instructor"]
+    explanation: str
+    category: str
+    code: str

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import queue
 from app.errors import Conflict, InvalidInput, NotFound, Unavailable
-from app.models import Problem, ProblemVersion, VersionStatus
+from app.grading.hints import CATEGORIES, KnownMistake
+from app.models import KnownMistakeRow, Problem, ProblemVersion, User, VersionStatus
 from app.problems import repository
 from app.problems.manifest import InvalidProblem, Manifest, discover, expand_cases, load_problem
 from app.problems.manifest import Problem as LoadedProblem
-from app.problems.schemas import ProblemCreate
+from app.problems.schemas import MistakeCreate, ProblemCreate
 from app.problems.versions import version_fields
 from sandbox.harnesses import builtin_source
 
@@ -54,8 +55,72 @@ def sync_folder(session: Session, problems_dir: Path, reference_dir: Path) -> li
             continue
         if add_version(session, folder.name, loaded) is not None:
             changed.append(folder.name)
+        sync_pack_mistakes(session, folder.name, loaded)
     session.commit()
     return changed
+
+
+def sync_pack_mistakes(session: Session, slug: str, loaded: LoadedProblem) -> None:
+    """Make the stored "pack" mistakes of ``slug`` those of its folder's wrong solutions."""
+    problem = repository.get_problem(session, slug)
+    assert problem is not None
+    stored = {m.key: m for m in repository.mistakes(session, problem.id) if m.origin == "pack"}
+    for mistake in loaded.mistakes:
+        row = stored.pop(mistake.key, None)
+        if row is None:
+            session.add(KnownMistakeRow(problem_id=problem.id, key=mistake.key, origin="pack",
+                                        code=mistake.code, explanation=mistake.explanation,
+                                        category=mistake.category))
+        else:
+            row.code, row.explanation, row.category = (mistake.code, mistake.explanation,
+                                                       mistake.category)
+    for row in stored.values():
+        session.delete(row)
+
+
+def known_mistakes(session: Session, problem_id: int) -> tuple[KnownMistake, ...]:
+    """What hints match against when grading this problem (any version)."""
+    return tuple(KnownMistake(m.key, m.code, m.explanation, m.category)
+                 for m in repository.mistakes(session, problem_id))
+
+
+def _problem_for_instructor(session: Session, slug: str) -> Problem:
+    problem = repository.get_problem(session, slug)
+    if problem is None or problem.current_version_id is None:
+        raise NotFound(f"no problem '{slug}'")
+    return problem
+
+
+def list_mistakes(session: Session, slug: str) -> list[KnownMistakeRow]:
+    return repository.mistakes(session, _problem_for_instructor(session, slug).id)
+
+
+def add_mistake(session: Session, slug: str, body: MistakeCreate, user: User) -> KnownMistakeRow:
+    """Store an instructor's known mistake; its outputs are computed in the sandbox lazily,
+    at the first wrong answer of each version (a mistake that crashes never matches)."""
+    if body.category not in CATEGORIES:
+        raise InvalidInput(f"category must be one of {', '.join(CATEGORIES)}")
+    problem = _problem_for_instructor(session, slug)
+    row = KnownMistakeRow(problem_id=problem.id, key="api-pending", origin="instructor",
+                          code=body.code, explanation=body.explanation.strip(),
+                          category=body.category, created_by=user.id)
+    session.add(row)
+    session.flush()
+    row.key = f"api-{row.id}"
+    session.commit()
+    return row
+
+
+def delete_mistake(session: Session, slug: str, mistake_id: int) -> None:
+    problem = _problem_for_instructor(session, slug)
+    row = repository.get_mistake(session, problem.id, mistake_id)
+    if row is None:
+        raise NotFound(f"problem '{slug}' has no known mistake {mistake_id}")
+    if row.origin == "pack":
+        raise Conflict(f"mistake {mistake_id} comes from the problem folder "
+                       f"(solutions/wrong/{row.key}); remove or edit that file instead")
+    session.delete(row)
+    session.commit()
 
 
 def build_problem(body: ProblemCreate, slug: str) -> LoadedProblem:

@@ -37,6 +37,9 @@ class CaseOut(BaseModel):
     line: int | None = None
     column: int | None = None
     hint: str | None = None
+    hint_category: str | None = Field(
+        None, description="machine-readable label of the hint (padding, stride, kernel-flip, "
+                          "layout, scale, bias, numerical, init, ...)")
     plot: dict[str, Any] | None = Field(
         None, description="visible wrong answers only: {expected, actual, truncated}, flattened; "
                           "non-finite values are null")

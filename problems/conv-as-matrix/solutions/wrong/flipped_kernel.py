@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Deep-learning conv is cross-correlation: tap (a, b) meets pixel (i+a, j+b), no flip.
+# label: kernel-flip
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Offsets must come from the shapes; fixed slices only fit a 2x2 kernel on a 3x3 image.
+# label: other
 import numpy as np
 
 

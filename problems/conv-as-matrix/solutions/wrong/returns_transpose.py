@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: W maps the input to the output, so it has one row per output: shape (o_h*o_w, h*w).
+# label: layout
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Image rows are in_w entries apart in X.ravel(); the column index is (i+a)*in_w + (j+b).
+# label: layout
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: The cotangent must be x; the gradient of sum(f(z)) uses a cotangent of all ones.
+# label: other
 import jax
 import jax.numpy as jnp
 

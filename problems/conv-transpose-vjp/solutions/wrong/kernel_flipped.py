@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: The VJP already does the flipping; flip the weight yourself and it is flipped twice.
+# label: kernel-flip
 import jax
 import jax.numpy as jnp
 

@@ -1,5 +1,6 @@
 # expect: runtime_error
 # mistake: Read as OIHW, the weight's first axis (C_in) is the forward conv's output channels.
+# label: layout
 import jax
 import jax.numpy as jnp
 

@@ -1,5 +1,6 @@
 # expect: runtime_error
 # mistake: The forward conv uses padding p itself; k - 1 - p belongs to the dilate-and-convolve recipe.
+# label: padding
 import jax
 import jax.numpy as jnp
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Differentiate the convolution with respect to its input z, not its kernel.
+# label: other
 import jax
 import jax.numpy as jnp
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Transposed-conv weights are (C_in, C_out, K), input channels first, unlike conv weights.
+# label: layout
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Padding alone is not enough: reverse the kernel before the sliding-window sum.
+# label: kernel-flip
 import jax.numpy as jnp
 
 

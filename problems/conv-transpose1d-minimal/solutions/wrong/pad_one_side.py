@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Pad K - 1 zeros on both sides; padding only the left keeps the output width at W.
+# label: padding
 import jax.numpy as jnp
 
 

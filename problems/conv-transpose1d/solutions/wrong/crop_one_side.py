@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Crop padding entries from each end; cutting 2 * padding from the start shifts the output.
+# label: padding
 import numpy as np
 
 

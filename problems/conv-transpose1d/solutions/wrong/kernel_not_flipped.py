@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: On the convolution route the kernel must be reversed along its width before sliding.
+# label: kernel-flip
 import jax.numpy as jnp
 
 

@@ -1,5 +1,6 @@
 # expect: runtime_error
 # mistake: When padding > K - 1 the pad K - 1 - padding is negative: crop the output instead.
+# label: padding
 import jax.numpy as jnp
 
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Transposed-conv padding removes p entries from each end; it does not add zeros.
+# label: padding
 import numpy as np
 
 

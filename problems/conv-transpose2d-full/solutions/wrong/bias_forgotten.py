@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: The bias must be added to every position of its output channel.
+# label: bias
 import jax
 import jax.numpy as jnp
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Dilation spaces out the kernel taps (rhs_dilation); the stride dilates the input.
+# label: dilation
 import jax
 import jax.numpy as jnp
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: With groups, swap in/out channel axes within each group, not across the whole weight.
+# label: layout
 import jax
 import jax.numpy as jnp
 

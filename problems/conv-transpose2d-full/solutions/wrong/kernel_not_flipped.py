@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: As a convolution over the dilated input, the kernel must be flipped in H and W.
+# label: kernel-flip
 import jax
 
 

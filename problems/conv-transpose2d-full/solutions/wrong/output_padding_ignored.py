@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: output_padding adds op extra rows/columns at the bottom/right; it was left out.
+# label: padding
 import jax
 import jax.numpy as jnp
 

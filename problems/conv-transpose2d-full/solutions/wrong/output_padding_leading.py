@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: output_padding is one-sided at the end (bottom/right); adding it at the start shifts all.
+# label: padding
 import jax
 import jax.numpy as jnp
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: For a transposed conv k = 1 / (out_channels * kH * kW); in_channels gives the wrong range.
+# label: scale
 import flax.linen as nn
 import jax
 import jax.numpy as jnp

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: As a convolution over the spaced-out, padded input, the kernel must be flipped in H and W.
+# label: kernel-flip
 import flax.linen as nn
 import jax
 import jax.numpy as jnp

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: The weight is uniform on [-sqrt(k), sqrt(k)], not normal with standard deviation sqrt(k).
+# label: init
 import flax.linen as nn
 import jax
 import jax.numpy as jnp

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Padding removes p rows and columns from each side of the output; it is ignored here.
+# label: padding
 import flax.linen as nn
 import jax
 import jax.numpy as jnp

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: The weight is (in, out, kH, kW); drawing it as (out, in, ...) puts the values elsewhere.
+# label: layout
 import flax.linen as nn
 import jax
 import jax.numpy as jnp

@@ -1,5 +1,6 @@
 # expect: runtime_error
 # mistake: Transposed-conv weights are (C_in, C_out, kH, kW): input channels come first.
+# label: layout
 import jax.numpy as jnp
 
 

@@ -1,5 +1,6 @@
 # expect: runtime_error
 # mistake: stride and padding may be pairs; convert an int to (s, s) and unpack both entries.
+# label: other
 import jax.numpy as jnp
 
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Written as a convolution over the spaced-out input, the kernel must be flipped in H and W.
+# label: kernel-flip
 import jax.numpy as jnp
 
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: In a transposed convolution padding shrinks the output: crop p per side, don't add zeros.
+# label: padding
 import jax.numpy as jnp
 
 

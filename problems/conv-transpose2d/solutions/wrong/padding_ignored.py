@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Padding crops p rows and columns from each side of the output; here it is never applied.
+# label: padding
 import jax.numpy as jnp
 
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Parameter keys follow creation order; create kernel before bias to get the same draw.
+# label: init
 import flax.linen as nn
 import jax
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: nn.ConvTranspose nests its params in a submodule; create kernel and bias with self.param.
+# label: init
 import flax.linen as nn
 
 

@@ -1,5 +1,6 @@
 # expect: runtime_error
 # mistake: WIO means (kernel_size, C_in, features); the swapped shape breaks when C_in != features.
+# label: layout
 import flax.linen as nn
 import jax
 

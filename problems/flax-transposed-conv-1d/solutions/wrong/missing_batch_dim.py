@@ -1,5 +1,6 @@
 # expect: runtime_error
 # mistake: NWC needs a batch axis: pass x[None] to conv_transpose and drop that axis afterwards.
+# label: other
 import flax.linen as nn
 import jax
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: strides=(1,) never upsamples; pass strides=(stride,) to get L * stride positions.
+# label: stride
 import flax.linen as nn
 import jax
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: transpose_kernel=True flips the taps and swaps the in/out axes; keep the default False.
+# label: kernel-flip
 import flax.linen as nn
 import jax
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: VALID keeps every overlapping tap, so the output is too long; use padding="SAME".
+# label: padding
 import flax.linen as nn
 import jax
 

@@ -1,5 +1,6 @@
 # expect: runtime_error
 # mistake: conv_transpose spells it strides=; window_strides= is conv_general_dilated's keyword.
+# label: other
 import flax.linen as nn
 import jax
 

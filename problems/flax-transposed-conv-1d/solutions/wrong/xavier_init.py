@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Initialise the kernel with lecun_normal(); xavier_uniform() draws different values.
+# label: init
 import flax.linen as nn
 import jax
 

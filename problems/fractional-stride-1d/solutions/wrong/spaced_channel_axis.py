@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Only the last axis (width) is spaced out; the channel axis stays as it is.
+# label: layout
 import numpy as np
 
 

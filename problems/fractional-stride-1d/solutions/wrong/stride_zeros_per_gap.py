@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Stride s puts s - 1 zeros in each gap, so the elements end up s positions apart.
+# label: stride
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Zeros go only between elements; the width is (W - 1) * stride + 1, not W * stride.
+# label: stride
 import numpy as np
 
 

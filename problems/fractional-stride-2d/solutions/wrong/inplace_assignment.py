@@ -1,5 +1,6 @@
 # expect: runtime_error
 # mistake: JAX arrays are immutable; write out.at[..., ::s_h, ::s_w].set(x) instead of assigning.
+# label: other
 import jax.numpy as jnp
 
 

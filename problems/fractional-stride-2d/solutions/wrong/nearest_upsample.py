@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: The gaps must hold zeros; repeating each value is nearest-neighbour upsampling.
+# label: stride
 import jax.numpy as jnp
 
 

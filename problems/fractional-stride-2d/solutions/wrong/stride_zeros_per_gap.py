@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: A stride of s puts s - 1 zeros between neighbours, not s.
+# label: stride
 import jax.numpy as jnp
 
 

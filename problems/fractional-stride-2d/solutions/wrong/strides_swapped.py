@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: stride_h spaces out the height (axis 2) and stride_w the width (axis 3), not the reverse.
+# label: layout
 import jax.numpy as jnp
 
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Zeros go only between values: the size is (H - 1) * s + 1, not H * s.
+# label: stride
 import jax.numpy as jnp
 
 

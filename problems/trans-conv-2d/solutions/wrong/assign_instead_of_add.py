@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Overlapping kernel copies must be summed; `=` overwrites what earlier copies wrote.
+# label: accumulate
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: That is the ordinary convolution, which shrinks X; the transposed one grows it by k - 1.
+# label: forward-conv
 import numpy as np
 
 

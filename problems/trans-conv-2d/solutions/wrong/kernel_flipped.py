@@ -1,5 +1,6 @@
 # expect: wrong_answer
 # mistake: Each element scatters K itself, not K flipped; the flip belongs to the gather form only.
+# label: kernel-flip
 import numpy as np
 
 

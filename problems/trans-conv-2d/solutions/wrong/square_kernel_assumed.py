@@ -1,5 +1,6 @@
 # expect: runtime_error
 # mistake: Kernels need not be square: read k_h and k_w separately from K.shape.
+# label: other
 import numpy as np
 
 

@@ -1,0 +1,26 @@
+# label: other
+# why: takes jax.grad of the sum of the convolution (cotangent of ones) and multiplies by nothing
+import jax
+import jax.numpy as jnp
+
+
+def _two(v):
+    return (int(v[0]), int(v[1])) if isinstance(v, tuple | list) else (int(v), int(v))
+
+
+def _forward(weight, stride, padding):
+    def f(z):
+        return jax.lax.conv_general_dilated(
+            z, weight, window_strides=stride, padding=[(padding[0], padding[0]), (padding[1], padding[1])],
+            dimension_numbers=("NCHW", "OIHW", "NCHW"))
+    return f
+
+
+def conv_transpose2d_vjp(x, weight, stride=1, padding=0):
+    (sh, sw), (ph, pw) = _two(stride), _two(padding)
+    x, weight = jnp.asarray(x), jnp.asarray(weight)
+    b, _, h, w = x.shape
+    _, c_out, kh, kw = weight.shape
+    z = jnp.zeros((b, c_out, (h - 1) * sh + kh - 2 * ph, (w - 1) * sw + kw - 2 * pw), x.dtype)
+    f = _forward(weight, (sh, sw), (ph, pw))
+    return jax.grad(lambda z: f(z).sum())(z)

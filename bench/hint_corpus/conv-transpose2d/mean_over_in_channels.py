@@ -1,0 +1,20 @@
+# label: scale
+# why: averages the contributions of the input channels instead of summing them
+import numpy as np
+
+
+def _two(v):
+    return (int(v[0]), int(v[1])) if isinstance(v, tuple | list) else (int(v), int(v))
+
+
+def conv_transpose2d(x, weights, stride=1, padding=0):
+    (sh, sw), (ph, pw) = _two(stride), _two(padding)
+    x, w = np.asarray(x, np.float32), np.asarray(weights, np.float32)
+    b, c_in, h, wd = x.shape
+    _, c_out, kh, kw = w.shape
+    out = np.zeros((b, c_out, (h - 1) * sh + kh, (wd - 1) * sw + kw), np.float32)
+    for i in range(h):
+        for j in range(wd):
+            out[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw] += np.einsum(
+                "bc,cokl->bokl", x[:, :, i, j], w) / c_in
+    return out[:, :, ph:out.shape[2] - ph, pw:out.shape[3] - pw]

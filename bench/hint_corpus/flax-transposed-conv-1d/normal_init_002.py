@@ -1,0 +1,19 @@
+# label: init
+# why: draws the kernel from a plain normal with a fixed stddev instead of lecun_normal()
+import flax.linen as nn
+import jax
+
+
+class MyTransposedConv(nn.Module):
+    features: int
+    kernel_size: int
+    stride: int
+
+    @nn.compact
+    def __call__(self, x):
+        kernel = self.param("kernel", nn.initializers.normal(stddev=0.02),
+                            (int(self.kernel_size), x.shape[-1], int(self.features)))
+        bias = self.param("bias", nn.initializers.zeros, (int(self.features),))
+        y = jax.lax.conv_transpose(x[None], kernel, strides=(int(self.stride),), padding="SAME",
+                                   dimension_numbers=("NWC", "WIO", "NWC"))
+        return (y[0] + bias).reshape(-1)

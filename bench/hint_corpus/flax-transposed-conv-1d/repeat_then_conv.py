@@ -1,0 +1,22 @@
+# label: stride
+# why: upsamples by repeating every input position stride times instead of inserting zeros
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+
+class MyTransposedConv(nn.Module):
+    features: int
+    kernel_size: int
+    stride: int
+
+    @nn.compact
+    def __call__(self, x):
+        s = int(self.stride)
+        kernel = self.param("kernel", nn.initializers.lecun_normal(),
+                            (int(self.kernel_size), x.shape[-1], int(self.features)))
+        bias = self.param("bias", nn.initializers.zeros, (int(self.features),))
+        up = jnp.repeat(x, s, axis=0)
+        y = jax.lax.conv_transpose(up[None], kernel, (1,), "SAME",
+                                   dimension_numbers=("NWC", "WIO", "NWC"))
+        return jnp.ravel(y[0] + bias)
