@@ -136,6 +136,8 @@ def test_a_wrong_answer_plots_expected_against_got(learner: Page):
     wait_verdict(page, "Wrong answer")
     failed = page.locator('#results tr.case-row[data-verdict="wrong_answer"]').first
     expect(failed.locator(".badge")).to_have_text("Wrong answer")
+    # The same code is a known mistake of the pack, so the hint names it.
+    expect(failed.locator(".hint")).to_contain_text("create kernel before bias")
     name = failed.get_attribute("data-case")
     details = page.locator(f'#results tr.detail-row[data-case="{name}"]')
     figure = details.locator(".plot-figure")
