@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("tensorjudge.api")
@@ -60,6 +62,24 @@ class Unavailable(DomainError):
     status, error = 503, "unavailable"
 
 
+UNSTORABLE = "text must be UTF-8 without NUL characters or unpaired surrogates"
+
+
+def _storable(value: str) -> str:
+    """PostgreSQL text cannot hold NUL, and no database can encode a lone surrogate
+    (JSON "\\ud800"); refuse both up front rather than fail (500) at INSERT time."""
+    if "\x00" in value:
+        raise ValueError(UNSTORABLE)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(UNSTORABLE) from None
+    return value
+
+
+StorableText = Annotated[str, AfterValidator(_storable)]
+
+
 def error_body(error: str, detail: Any) -> dict[str, Any]:
     return {"error": error, "detail": detail}
 
@@ -76,9 +96,18 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        names = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         return JSONResponse(error_body(names.get(exc.status_code, "http_error"), exc.detail),
                             exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(UnicodeEncodeError)
+    async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+        # A value the database cannot hold (NUL, lone surrogate, out-of-range number) in
+        # a path or query parameter: the client's input, not a server failure.
+        log.warning("unstorable input on %s %s: %s", request.method, request.url.path,
+                    type(exc).__name__)
+        return JSONResponse(error_body("invalid", UNSTORABLE), 422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -16,6 +16,7 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_handlers
 from app.problems.endpoints import router as problems_router
+from app.ratelimit import PerIpLimit
 from app.submissions.endpoints import router as submissions_router
 
 
@@ -61,4 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     metrics.install(app, settings.worker_fresh_s)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost: a flood is refused before its body is read or a session is opened.
+    app.add_middleware(PerIpLimit, per_minute=settings.requests_per_ip_per_minute)
     return app
