@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -78,6 +78,24 @@ def _storable(value: str) -> str:
 
 
 StorableText = Annotated[str, AfterValidator(_storable)]
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx/5xx body."""
+
+    error: str
+    detail: Any
+
+
+# Documented on every API route, so the OpenAPI schema describes what clients really get
+# (FastAPI's default 422 body, {"detail": [...]}, is not what this service sends).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text} for status, text in {
+        400: "Malformed request", 401: "Not authenticated", 403: "Forbidden",
+        404: "Not found", 405: "Method not allowed", 409: "Conflict",
+        413: "Payload too large", 422: "Invalid input", 429: "Rate limited (see Retry-After)",
+    }.items()
+}
 
 
 def error_body(error: str, detail: Any) -> dict[str, Any]:

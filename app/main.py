@@ -14,7 +14,7 @@ from app.auth.endpoints import router as auth_router
 from app.bodylimit import BodyLimit
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
-from app.errors import install_handlers
+from app.errors import ERROR_RESPONSES, ErrorOut, install_handlers
 from app.problems.endpoints import router as problems_router
 from app.ratelimit import PerIpLimit
 from app.submissions.endpoints import router as submissions_router
@@ -36,16 +36,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "`{\"error\", \"detail\"}` with a 4xx status.")
     app.state.settings = settings
     install_handlers(app)
-    app.include_router(auth_router)
-    app.include_router(problems_router)
-    app.include_router(submissions_router)
+    app.include_router(auth_router, responses=ERROR_RESPONSES)
+    app.include_router(problems_router, responses={**ERROR_RESPONSES, 503: {
+        "model": ErrorOut, "description": "No grading worker validated the problem in time"}})
+    app.include_router(submissions_router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict:
         """Liveness; also reports any sandbox layer an operator disabled (development only)."""
         return {"status": "ok", "sandbox_disabled_layers": list(settings.disabled_layers)}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready (body says why)"}})
     def readyz(request: Request) -> JSONResponse:
         """Ready when the database answers and a worker that passed the sandbox
         self-check has sent a heartbeat recently."""
