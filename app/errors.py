@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("tensorjudge.api")
@@ -94,6 +94,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         400: "Malformed request", 401: "Not authenticated", 403: "Forbidden",
         404: "Not found", 405: "Method not allowed", 409: "Conflict",
         413: "Payload too large", 422: "Invalid input", 429: "Rate limited (see Retry-After)",
+        503: "Temporarily unavailable (see Retry-After)",
     }.items()
 }
 
@@ -126,6 +127,16 @@ def install_handlers(app: FastAPI) -> None:
         log.warning("unstorable input on %s %s: %s", request.method, request.url.path,
                     type(exc).__name__)
         return JSONResponse(error_body("invalid", UNSTORABLE), 422)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        # The database is unreachable (or SQLite stayed locked past busy_timeout): nothing
+        # was stored; ask the client to come back rather than report a server bug.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                    type(exc).__name__)
+        return JSONResponse(error_body("unavailable", "the database is unavailable; retry shortly"),
+                            503, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

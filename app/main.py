@@ -14,7 +14,7 @@ from app.auth.endpoints import router as auth_router
 from app.bodylimit import BodyLimit
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
-from app.errors import ERROR_RESPONSES, ErrorOut, install_handlers
+from app.errors import ERROR_RESPONSES, install_handlers
 from app.problems.endpoints import router as problems_router
 from app.ratelimit import PerIpLimit
 from app.submissions.endpoints import router as submissions_router
@@ -37,8 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_handlers(app)
     app.include_router(auth_router, responses=ERROR_RESPONSES)
-    app.include_router(problems_router, responses={**ERROR_RESPONSES, 503: {
-        "model": ErrorOut, "description": "No grading worker validated the problem in time"}})
+    app.include_router(problems_router, responses=ERROR_RESPONSES)
     app.include_router(submissions_router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", tags=["health"])

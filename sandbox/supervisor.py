@@ -160,6 +160,14 @@ class Sandbox:
                     self._zygote.close()
                     self._zygote = None
                 return _internal_result(request, f"the grader's sandbox failed: {exc}")
+            except BaseException:
+                # Raised by ``on_case`` (e.g. the caller's database went away): the exit
+                # status of the killed child is still unread on the fork server's socket
+                # and would be taken for the next run's reply, so start a fresh one.
+                if self._zygote is not None:
+                    self._zygote.close()
+                    self._zygote = None
+                raise
 
 
 def _owner_alive(run_id: str) -> bool:
@@ -394,6 +402,8 @@ class _Run:
                             self._kill(pid, Termination.OUTPUT)
         finally:
             selector.close()
+            if status is None:
+                self._kill(pid, Termination.INTERNAL)  # never leave a child running unwatched
         if status is None:
             raise SandboxError("no exit status from the fork server")
         return status
