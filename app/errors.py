@@ -133,10 +133,12 @@ def install_handlers(app: FastAPI) -> None:
     async def _database_down(request: Request, exc: Exception) -> JSONResponse:
         # The database is unreachable (or SQLite stayed locked past busy_timeout): nothing
         # was stored; ask the client to come back rather than report a server bug.
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
-                    type(exc).__name__)
-        return JSONResponse(error_body("unavailable", "the database is unavailable; retry shortly"),
-                            503, headers={"Retry-After": "5"})
+        full = any(s in str(exc).lower() for s in ("disk is full", "no space left", "disk full"))
+        detail = ("the database volume is full; nothing was stored" if full
+                  else "the database is unavailable; nothing was stored; retry shortly")
+        log.warning("database unavailable on %s %s: %s%s", request.method, request.url.path,
+                    type(exc).__name__, " (disk full)" if full else "")
+        return JSONResponse(error_body("unavailable", detail), 503, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
