@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     max_queue_depth: int = 500
     submissions_per_minute: int = 30
+    requests_per_ip_per_minute: int = 600
     lease_s: float = 30.0
     worker_poll_s: float = 0.1
     token_ttl_days: int = 30

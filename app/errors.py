@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator, BaseModel
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("tensorjudge.api")
@@ -60,6 +62,43 @@ class Unavailable(DomainError):
     status, error = 503, "unavailable"
 
 
+UNSTORABLE = "text must be UTF-8 without NUL characters or unpaired surrogates"
+
+
+def _storable(value: str) -> str:
+    """PostgreSQL text cannot hold NUL, and no database can encode a lone surrogate
+    (JSON "\\ud800"); refuse both up front rather than fail (500) at INSERT time."""
+    if "\x00" in value:
+        raise ValueError(UNSTORABLE)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(UNSTORABLE) from None
+    return value
+
+
+StorableText = Annotated[str, AfterValidator(_storable)]
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx/5xx body."""
+
+    error: str
+    detail: Any
+
+
+# Documented on every API route, so the OpenAPI schema describes what clients really get
+# (FastAPI's default 422 body, {"detail": [...]}, is not what this service sends).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text} for status, text in {
+        400: "Malformed request", 401: "Not authenticated", 403: "Forbidden",
+        404: "Not found", 405: "Method not allowed", 409: "Conflict",
+        413: "Payload too large", 422: "Invalid input", 429: "Rate limited (see Retry-After)",
+        503: "Temporarily unavailable (see Retry-After)",
+    }.items()
+}
+
+
 def error_body(error: str, detail: Any) -> dict[str, Any]:
     return {"error": error, "detail": detail}
 
@@ -76,9 +115,30 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        names = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         return JSONResponse(error_body(names.get(exc.status_code, "http_error"), exc.detail),
                             exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(UnicodeEncodeError)
+    async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+        # A value the database cannot hold (NUL, lone surrogate, out-of-range number) in
+        # a path or query parameter: the client's input, not a server failure.
+        log.warning("unstorable input on %s %s: %s", request.method, request.url.path,
+                    type(exc).__name__)
+        return JSONResponse(error_body("invalid", UNSTORABLE), 422)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        # The database is unreachable (or SQLite stayed locked past busy_timeout): nothing
+        # was stored; ask the client to come back rather than report a server bug.
+        full = any(s in str(exc).lower() for s in ("disk is full", "no space left", "disk full"))
+        detail = ("the database volume is full; nothing was stored" if full
+                  else "the database is unavailable; nothing was stored; retry shortly")
+        log.warning("database unavailable on %s %s: %s%s", request.method, request.url.path,
+                    type(exc).__name__, " (disk full)" if full else "")
+        return JSONResponse(error_body("unavailable", detail), 503, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -15,8 +15,9 @@ from app.auth.endpoints import router as auth_router
 from app.bodylimit import BodyLimit
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
-from app.errors import install_handlers
+from app.errors import ERROR_RESPONSES, install_handlers
 from app.problems.endpoints import router as problems_router
+from app.ratelimit import PerIpLimit
 from app.submissions.endpoints import router as submissions_router
 from app.web.endpoints import STATIC_DIR
 from app.web.endpoints import router as web_router
@@ -38,9 +39,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "`{\"error\", \"detail\"}` with a 4xx status.")
     app.state.settings = settings
     install_handlers(app)
-    app.include_router(auth_router)
-    app.include_router(problems_router)
-    app.include_router(submissions_router)
+    app.include_router(auth_router, responses=ERROR_RESPONSES)
+    app.include_router(problems_router, responses=ERROR_RESPONSES)
+    app.include_router(submissions_router, responses=ERROR_RESPONSES)
     app.include_router(web_router)  # the learner's pages (not in the OpenAPI schema)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness; also reports any sandbox layer an operator disabled (development only)."""
         return {"status": "ok", "sandbox_disabled_layers": list(settings.disabled_layers)}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready (body says why)"}})
     def readyz(request: Request) -> JSONResponse:
         """Ready when the database answers and a worker that passed the sandbox
         self-check has sent a heartbeat recently."""
@@ -66,4 +67,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     metrics.install(app, settings.worker_fresh_s)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost: a flood is refused before its body is read or a session is opened.
+    app.add_middleware(PerIpLimit, per_minute=settings.requests_per_ip_per_minute)
     return app

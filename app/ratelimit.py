@@ -1,24 +1,27 @@
 """Rate limits (moving windows from the ``limits`` library, per API process).
 
-Login attempts are limited per client IP and per username (brute force); submissions
-per user are additionally limited in the database (``submissions.service``) so the
-limit holds across API replicas.
+Every request is limited per client IP (``PerIpLimit``, health probes exempt); login
+attempts are limited per client IP and per username (brute force); submissions per
+user are additionally limited in the database (``submissions.service``) so the limit
+holds across API replicas.  The client IP is the peer address uvicorn reports (behind
+a proxy, run uvicorn with ``--forwarded-allow-ips`` so it is the real client).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
 from fastapi import Request
 from limits import RateLimitItem, parse, storage, strategies
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import RateLimited
 
 _limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
 LOGIN_PER_IP = parse("20/minute")
 LOGIN_PER_USER = parse("10/minute")
-REQUESTS_PER_IP = parse("600/minute")
 
 
 def client_ip(request: Request) -> str:
@@ -37,10 +40,37 @@ def limit_login(request: Request, username: str) -> None:
     _hit(LOGIN_PER_USER, "login-user", username.lower())
 
 
-def limit_request(request: Request) -> None:
-    _hit(REQUESTS_PER_IP, "ip", client_ip(request))
-
-
 def reset() -> None:
     """Forget every window (tests start from a clean slate)."""
     _limiter.storage.reset()
+
+
+class PerIpLimit:
+    """ASGI middleware: at most ``per_minute`` requests per client IP, else 429 with
+    ``Retry-After``.  Health and metrics probes are exempt (an orchestrator polls them
+    from one address).  Its own limiter, so each app starts with empty windows."""
+
+    EXEMPT = ("/healthz", "/readyz", "/metrics")
+
+    def __init__(self, app: ASGIApp, per_minute: int):
+        self.app = app
+        self.item = parse(f"{per_minute}/minute")
+        self.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        ip = scope["client"][0] if scope.get("client") else "unknown"
+        if self.limiter.hit(self.item, "ip", ip):
+            await self.app(scope, receive, send)
+            return
+        reset = self.limiter.get_window_stats(self.item, "ip", ip).reset_time
+        retry = max(1, math.ceil(reset - time.time()))
+        body = json.dumps({"error": "rate_limited",
+                           "detail": f"too many requests from {ip}; retry in {retry} s"}).encode()
+        await send({"type": "http.response.start", "status": 429,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()),
+                                (b"retry-after", str(retry).encode())]})
+        await send({"type": "http.response.body", "body": body})

@@ -13,10 +13,13 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import queue
@@ -37,8 +40,30 @@ from app.problems.manifest import Problem as LoadedProblem
 from app.problems.service import known_mistakes
 from app.problems.versions import problem_from_version
 
+T = TypeVar("T")
 log = logging.getLogger("tensorjudge.worker")
 MAX_ATTEMPTS = 3
+DB_RETRY_S = 120.0  # how long a finished grading waits for the database to come back
+
+
+def with_db_retry(action: Callable[[], T], what: str, give_up_s: float = DB_RETRY_S) -> T:
+    """Run ``action``, retrying with exponential backoff while the database is unreachable.
+
+    Only connection-level errors are retried (``OperationalError``, ``InterfaceError``);
+    ``LeaseLost`` and everything else propagate at once.  After ``give_up_s`` the error
+    propagates too: the job's lease then expires and another attempt grades it.
+    """
+    delay, deadline = 0.2, time.monotonic() + give_up_s
+    while True:
+        try:
+            return action()
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("database unavailable while %s (%s); retrying in %.1f s", what,
+                        type(exc).__name__, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def case_row(submission_id: int, index: int, case: CaseResult) -> CaseResultRow:
@@ -173,14 +198,27 @@ class Worker:
             self._complete(claim, submission_id, result, context)
             return
         written: list[int] = []
+        streamed = {"ok": True}
 
         def on_case(case: CaseResult) -> None:
+            # Live progress only: ``_complete`` writes any case missing here, so a failed
+            # write is not fatal, and it must never raise into the sandbox mid-run.
             index = len(written)
-            with self.sessions() as session:
-                queue.lock_owned(session, claim.job_id, self.worker_id)
-                session.add(case_row(submission_id, index, case))
-                session.commit()
             written.append(index)
+            if not streamed["ok"]:
+                return
+            try:
+                with self.sessions() as session:
+                    queue.lock_owned(session, claim.job_id, self.worker_id)
+                    session.add(case_row(submission_id, index, case))
+                    session.commit()
+            except queue.LeaseLost:
+                keeper.lost = True
+                streamed["ok"] = False
+            except Exception:
+                log.warning("could not stream case %d of submission %s; it is written at the end",
+                            index, submission_id, exc_info=True)
+                streamed["ok"] = False
 
         try:
             result = self.grader.grade(problem, code, mode, on_case=on_case)
@@ -195,6 +233,16 @@ class Worker:
 
     def _complete(self, claim: queue.Claim, submission_id: int, result: GradeResult,
                   context: dict) -> None:
+        with_db_retry(lambda: self._write_result(claim, submission_id, result),
+                      f"writing the result of submission {submission_id}")
+        log.info("submission %s graded: %s (%d/%d)", submission_id, result.verdict.value,
+                 result.passed, result.total,
+                 extra={**context, "verdict": result.verdict.value,
+                        "grading_ms": round(result.wall_ms, 1), "passed": result.passed,
+                        "total": result.total})
+
+    def _write_result(self, claim: queue.Claim, submission_id: int, result: GradeResult) -> None:
+        """Case rows, verdict and job state in one transaction: all of it or none."""
         with self.sessions() as session:
             job = queue.lock_owned(session, claim.job_id, self.worker_id)
             existing = set(session.scalars(select(CaseResultRow.idx)
@@ -212,11 +260,6 @@ class Worker:
             submission.grading_ms = result.wall_ms
             queue.finish(session, job)
             session.commit()
-        log.info("submission %s graded: %s (%d/%d)", submission_id, result.verdict.value,
-                 result.passed, result.total,
-                 extra={**context, "verdict": result.verdict.value,
-                        "grading_ms": round(result.wall_ms, 1), "passed": result.passed,
-                        "total": result.total})
 
     def _validate(self, claim: queue.Claim) -> None:
         assert self.grader is not None and claim.problem_version_id is not None

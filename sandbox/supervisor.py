@@ -102,8 +102,11 @@ class Sandbox:
 
     def __init__(self, scratch_root: str = DEFAULT_SCRATCH_ROOT,
                  disabled_layers: tuple[str, ...] = (), python: str = sys.executable,
-                 max_runs_per_zygote: int = 200):
+                 max_runs_per_zygote: int = 200, zygote_timeout_s: float = 30.0):
         self.scratch_root = Path(scratch_root)
+        # How long the fork server may take to answer (fork a child, or report an exit
+        # after a kill) before it counts as hung and is replaced.
+        self.zygote_timeout_s = zygote_timeout_s
         self.disabled_layers = tuple(disabled_layers)
         self.python = python
         self.max_runs_per_zygote = max_runs_per_zygote
@@ -157,6 +160,14 @@ class Sandbox:
                     self._zygote.close()
                     self._zygote = None
                 return _internal_result(request, f"the grader's sandbox failed: {exc}")
+            except BaseException:
+                # Raised by ``on_case`` (e.g. the caller's database went away): the exit
+                # status of the killed child is still unread on the fork server's socket
+                # and would be taken for the next run's reply, so start a fresh one.
+                if self._zygote is not None:
+                    self._zygote.close()
+                    self._zygote = None
+                raise
 
 
 def _owner_alive(run_id: str) -> bool:
@@ -295,7 +306,16 @@ class _Run:
             for fd in (request_r, result_w, log_w):
                 os.close(fd)
         zygote.runs += 1
-        reply = zygote.sock.recv(4096)
+        zygote.sock.settimeout(self.sandbox.zygote_timeout_s)
+        try:
+            reply = zygote.sock.recv(4096)
+        except TimeoutError:
+            for fd in (request_w, result_r, log_r):
+                os.close(fd)
+            raise SandboxError(f"the fork server hung: no child forked in "
+                               f"{self.sandbox.zygote_timeout_s:g} s") from None
+        finally:
+            zygote.sock.settimeout(None)
         if not reply:
             for fd in (request_w, result_r, log_r):
                 os.close(fd)
@@ -331,6 +351,7 @@ class _Run:
         # Frames only move the per-step deadline on progress, and never past this.
         hard_deadline = deadline + self.limits.time_s * len(self.request.cases)
         status: int | None = None
+        killed_at: float | None = None
         open_pipes = 2
         try:
             while status is None or open_pipes:
@@ -338,9 +359,15 @@ class _Run:
                 if status is not None:
                     timeout = min(timeout, 2.0)
                 if timeout <= 0:
+                    if status is None and killed_at is not None:
+                        # The child was SIGKILLed long ago and the fork server, which
+                        # reaps it, still says nothing: the grader is at fault, not the code.
+                        raise SandboxError(f"the fork server hung: no exit status "
+                                           f"{time.monotonic() - killed_at:.0f} s after a kill")
                     if status is None:
                         self._kill(pid, Termination.TIME)
-                        deadline = time.monotonic() + 10
+                        killed_at = time.monotonic()
+                        deadline = killed_at + min(10.0, self.sandbox.zygote_timeout_s)
                         continue
                     break  # exited, but something still holds the pipes open
                 for key, _ in selector.select(timeout):
@@ -375,6 +402,8 @@ class _Run:
                             self._kill(pid, Termination.OUTPUT)
         finally:
             selector.close()
+            if status is None:
+                self._kill(pid, Termination.INTERNAL)  # never leave a child running unwatched
         if status is None:
             raise SandboxError("no exit status from the fork server")
         return status

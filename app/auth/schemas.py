@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.errors import StorableText
+
 
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -11,8 +13,8 @@ class Credentials(BaseModel):
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: StorableText = Field(min_length=1, max_length=64)
+    password: StorableText = Field(min_length=1, max_length=256)
 
 
 class UserOut(BaseModel):

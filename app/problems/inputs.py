@@ -46,9 +46,14 @@ def _dtype(spec: dict, default: str) -> str:
 
 def _literal(value: list, dtype: str) -> np.ndarray:
     try:
-        array = np.asarray(value, dtype=dtype)
+        # A number the dtype cannot hold (1e300 as float32, 2**80 as int32) is the
+        # author's error, not an infinity or a wrapped value to grade against.
+        with np.errstate(over="raise", invalid="raise"):
+            array = np.asarray(value, dtype=dtype)
     except (ValueError, TypeError) as exc:
         raise InputError(f"not a rectangular list of numbers: {exc}") from exc
+    except (OverflowError, FloatingPointError) as exc:
+        raise InputError(f"a number does not fit in {dtype}: {exc}") from exc
     return array
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.deps import CurrentUser, SessionDep, SessionsDep, SettingsDep
@@ -24,6 +25,8 @@ from app.submissions.schemas import (
 router = APIRouter(prefix="/api/submissions", tags=["submissions"])
 EVENT_POLL_S = 0.1
 EVENT_TIMEOUT_S = 600
+# Ids are 64-bit in the database; a larger one in the URL is a 422, not an overflow (500).
+SubmissionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 @router.post("", status_code=202, response_model=SubmissionAccepted)
@@ -56,7 +59,7 @@ def progress(user: CurrentUser, session: SessionDep) -> list[ProblemProgress]:
 
 
 @router.get("/{submission_id}", response_model=SubmissionOut)
-def get(submission_id: int, user: CurrentUser, session: SessionDep) -> SubmissionOut:
+def get(submission_id: SubmissionId, user: CurrentUser, session: SessionDep) -> SubmissionOut:
     """A submission with its per-case results (hidden cases: figures only)."""
     submission, slug, version = service.get_visible(session, user, submission_id)
     return service.view(session, submission, slug, version)
@@ -68,7 +71,7 @@ def _sse(event: str, data: dict) -> str:
 
 @router.get("/{submission_id}/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
-def events(submission_id: int, request: Request, user: CurrentUser, session: SessionDep,
+def events(submission_id: SubmissionId, request: Request, user: CurrentUser, session: SessionDep,
            sessions: SessionsDep) -> StreamingResponse:
     """Server-Sent Events: one ``case`` event per finished case, then one ``done`` event."""
     service.get_visible(session, user, submission_id)

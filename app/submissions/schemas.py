@@ -7,12 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from app.errors import StorableText
+
 
 class SubmissionCreate(BaseModel):
     # Unknown fields (e.g. a client-sent "verdict") are ignored, never stored.
     model_config = ConfigDict(extra="ignore")
-    problem: str = Field(min_length=1, max_length=64)
-    code: str
+    problem: StorableText = Field(min_length=1, max_length=64)
+    code: StorableText
     mode: Literal["run", "submit"] = "submit"
 
 
