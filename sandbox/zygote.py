@@ -24,12 +24,14 @@ import sys
 # Preloaded once here so each child starts with them imported (copy-on-write).
 import flax.linen  # noqa: F401
 import jax
+import jax._src.export.serialization  # noqa: F401  (flatbuffers, for sandbox.programs)
 import jax.numpy  # noqa: F401
 import numpy  # noqa: F401
 import pyseccomp  # noqa: F401  (find_library runs ldconfig: impossible once confined)
 
 import sandbox.child
 import sandbox.confine  # noqa: F401
+import sandbox.programs  # noqa: F401
 from sandbox.parent import die_with_parent
 
 PR_SET_CHILD_SUBREAPER = 36
