@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     max_queue_depth: int = 500
     submissions_per_minute: int = 30
     lease_s: float = 30.0
-    worker_poll_s: float = 0.1
+    worker_poll_s: float = 0.025  # idle claim poll: the wait before a new job starts
     token_ttl_days: int = 30
     validation_timeout_s: float = 180.0
     worker_fresh_s: float = 30.0

@@ -15,7 +15,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import queue
@@ -31,12 +31,14 @@ from app.models import (
     SubmissionStatus,
     VersionStatus,
 )
+from app.notify import Sender, socket_path
 from app.problems.inputs import describe
 from app.problems.manifest import Problem as LoadedProblem
 from app.problems.versions import problem_from_version
 
 log = logging.getLogger("tensorjudge.worker")
 MAX_ATTEMPTS = 3
+CASE_WRITE_INTERVAL_S = 0.25
 
 
 def case_row(submission_id: int, index: int, case: CaseResult) -> CaseResultRow:
@@ -75,6 +77,7 @@ class Worker:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.grader = grader
         self._problems: dict[int, LoadedProblem] = {}
+        self._notify = Sender(socket_path(settings.data_dir))  # wakes local SSE streams
 
     def start(self) -> None:
         """Build the sandbox (fail-closed self-check) and announce ourselves."""
@@ -169,15 +172,24 @@ class Worker:
                 for c in problem.select(mode)])
             self._complete(claim, submission_id, result, context)
             return
-        written: list[int] = []
+        pending: list[CaseResult] = []
+        last_write = [time.monotonic()]
 
         def on_case(case: CaseResult) -> None:
-            index = len(written)
+            # Stream cases of a slow run as they finish, but cases that arrive together
+            # (one program ran them all) wait for _complete's single transaction.
+            pending.append(case)
+            if time.monotonic() - last_write[0] < CASE_WRITE_INTERVAL_S:
+                return
             with self.sessions() as session:
                 queue.lock_owned(session, claim.job_id, self.worker_id)
-                session.add(case_row(submission_id, index, case))
+                start = session.scalar(select(func.count()).select_from(CaseResultRow)
+                                       .where(CaseResultRow.submission_id == submission_id))
+                for index in range(start or 0, len(pending)):
+                    session.add(case_row(submission_id, index, pending[index]))
                 session.commit()
-            written.append(index)
+            last_write[0] = time.monotonic()
+            self._notify.send(submission_id)
 
         try:
             result = self.grader.grade(problem, code, mode, on_case=on_case)
@@ -209,6 +221,7 @@ class Worker:
             submission.grading_ms = result.wall_ms
             queue.finish(session, job)
             session.commit()
+        self._notify.send(submission_id)
         log.info("submission %s graded: %s (%d/%d)", submission_id, result.verdict.value,
                  result.passed, result.total,
                  extra={**context, "verdict": result.verdict.value,
