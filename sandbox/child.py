@@ -133,7 +133,7 @@ def _configure_jax(meta: dict[str, Any]) -> None:
 
 def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
                arrays: dict[str, np.ndarray], budget: int) -> bool:
-    """Run every case as the one program the harness's ``batch`` builds.
+    """Run every case through the harness's ``batch``, which compiles all cases at once.
 
     Emits one frame per case and returns True, or returns False having emitted no case
     frame when anything went wrong, so the caller runs the cases one by one and reports
@@ -144,23 +144,29 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
     n_cases = len(meta["cases"])
     outs = [_CappedText(MAX_CASE_STDOUT) for _ in range(n_cases)]
     traced = [0.0] * n_cases
-    current = [0, time.perf_counter()]
+    current: list = [None, 0.0]  # the case being traced, since when
+
+    def stop_clock() -> None:
+        if current[0] is not None:
+            traced[current[0]] += time.perf_counter() - current[1]
+            current[0] = None
 
     def begin_case(index: int) -> None:
-        now = time.perf_counter()
-        traced[current[0]] += now - current[1]
-        current[0], current[1] = index, now
+        stop_clock()
+        current[0], current[1] = index, time.perf_counter()
         sys.stdout = sys.stderr = outs[index]
+
+    def run(function: Any, *args: Any) -> Any:
+        return run_program(function, args, meta.get("cache_dir"),
+                           bool(meta.get("cache_writable")), on_traced=stop_clock)
 
     _emit({"type": "batch", "cases": n_cases})
     started = time.perf_counter()
     saved = sys.stdout, sys.stderr
     try:
-        function, args = batch(entry, [_case_inputs(meta, arrays, i) for i in range(n_cases)],
-                               begin_case)
-        results = run_program(function, args, meta.get("cache_dir"),
-                              bool(meta.get("cache_writable")))
-        traced[current[0]] += time.perf_counter() - current[1]
+        results = batch(entry, [_case_inputs(meta, arrays, i) for i in range(n_cases)],
+                        begin_case, run)
+        stop_clock()
         sys.stdout, sys.stderr = saved
         outputs = [_to_output(value) for value in results]
         if len(outputs) != n_cases or sum(o.nbytes for o in outputs) > budget:

@@ -49,12 +49,18 @@ def program_key(traced: Any) -> str | None:
     return digest.hexdigest()
 
 
-def run_program(function: Any, args: tuple, cache_dir: str | None, writable: bool) -> Any:
-    """``function(*args)`` compiled once; through the exported-program cache when possible."""
+def run_program(function: Any, args: tuple, cache_dir: str | None, writable: bool,
+                on_traced: Any = None) -> Any:
+    """``function(*args)`` compiled once; through the exported-program cache when possible.
+
+    ``on_traced()`` is called once tracing is over (the caller's time accounting).
+    """
     import jax
 
     jitted = jax.jit(function)
     traced = jitted.trace(*args)
+    if on_traced is not None:
+        on_traced()
     key = program_key(traced) if cache_dir else None
     if key is None:
         return traced.lower().compile()(*args)

@@ -9,8 +9,9 @@ change, so identical module code lowers to identical XLA programs and can be ser
 from the persistent compilation cache.  Code that cannot be traced (it calls ``float``
 on a tracer, converts to NumPy, ...) falls back to eager execution.
 
-``batch`` runs every case of a run inside *one* ``jax.jit``: one lowering, one
-compile-cache lookup and one dispatch instead of one per case.  JAX's tracing,
+``batch`` runs every case of a run inside one ``jax.jit`` per stage (``init``, then
+``apply``): one lowering, one compile-cache lookup and one dispatch per stage
+instead of per case.  JAX's tracing,
 lowering and cache machinery, not the arithmetic, is what a case costs, and shared
 pieces (the PRNG's ``fold_in``, for one) are lowered once per program instead of
 once per case.  If anything in it fails, the sandbox runs the cases one by one with
@@ -56,11 +57,17 @@ def run_case(entry, inputs):
         return forward(key, x)
 
 
-def batch(entry, cases, begin_case):
-    """Every case as one program: returns ``(function, args)``, which the sandbox
-    compiles with one ``jax.jit`` and calls as ``function(*args)`` to get the list of
-    outputs.  ``begin_case(i)`` is called as case ``i`` starts (the sandbox attributes
-    printed text and tracing time with it)."""
+def batch(entry, cases, begin_case, run):
+    """Every case as two programs: ``init`` of all cases, then ``apply`` of all cases.
+
+    ``run(function, *args)`` is the sandbox's program runner: one ``jax.jit`` of
+    ``function`` over all cases, through its cache of exported programs.  ``init`` is
+    its own program because it is usually the reference's exactly (same initialisers,
+    same shapes), so even code written differently from the reference loads it from
+    the cache and compiles only its own ``apply``.  ``begin_case(i)`` is called as
+    case ``i`` starts (the sandbox attributes printed text and tracing time with it).
+    Returns the list of flattened outputs.
+    """
     models, keys, xs = [], [], []
     for index, inputs in enumerate(cases):
         begin_case(index)
@@ -69,11 +76,18 @@ def batch(entry, cases, begin_case):
         keys.append(key)
         xs.append(x)
 
-    def forward_all(keys, xs):
+    def init_all(keys, xs):
+        variables = []
+        for index, model in enumerate(models):
+            begin_case(index)
+            variables.append(model.init(keys[index], xs[index]))
+        return variables
+
+    def apply_all(variables, xs):
         outputs = []
         for index, model in enumerate(models):
             begin_case(index)
-            outputs.append(_forward(model, keys[index], xs[index]))
+            outputs.append(jnp.ravel(model.apply(variables[index], xs[index])))
         return outputs
 
-    return forward_all, (keys, xs)
+    return run(apply_all, run(init_all, keys, xs), xs)
