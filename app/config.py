@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     submissions_per_minute: int = 30
     requests_per_ip_per_minute: int = 600
     lease_s: float = 30.0
-    worker_poll_s: float = 0.1
+    worker_poll_s: float = 0.025  # idle claim poll: the wait before a new job starts
     token_ttl_days: int = 30
     validation_timeout_s: float = 180.0
     worker_fresh_s: float = 30.0

@@ -16,6 +16,7 @@ from app.bodylimit import BodyLimit
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import ERROR_RESPONSES, install_handlers
+from app.notify import Listener, socket_path
 from app.problems.endpoints import router as problems_router
 from app.ratelimit import PerIpLimit
 from app.submissions.endpoints import router as submissions_router
@@ -31,7 +32,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.db_url)
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
+        listener = Listener(socket_path(settings.data_dir))
+        app.state.notifications = listener if listener.start() else None
         yield
+        listener.stop()
         engine.dispose()
 
     app = FastAPI(title="TensorJudge", version="0.1.0", lifespan=lifespan,

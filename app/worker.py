@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +35,7 @@ from app.models import (
     SubmissionStatus,
     VersionStatus,
 )
+from app.notify import Sender, socket_path
 from app.problems.inputs import describe
 from app.problems.manifest import Problem as LoadedProblem
 from app.problems.service import known_mistakes
@@ -43,6 +44,7 @@ from app.problems.versions import problem_from_version
 T = TypeVar("T")
 log = logging.getLogger("tensorjudge.worker")
 MAX_ATTEMPTS = 3
+CASE_WRITE_INTERVAL_S = 0.25
 DB_RETRY_S = 120.0  # how long a finished grading waits for the database to come back
 
 
@@ -102,6 +104,7 @@ class Worker:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.grader = grader
         self._problems: dict[int, LoadedProblem] = {}
+        self._notify = Sender(socket_path(settings.data_dir))  # wakes local SSE streams
 
     def start(self) -> None:
         """Build the sandbox (fail-closed self-check) and announce ourselves."""
@@ -197,28 +200,37 @@ class Worker:
                 for c in problem.select(mode)])
             self._complete(claim, submission_id, result, context)
             return
-        written: list[int] = []
+        pending: list[CaseResult] = []
+        last_write = [time.monotonic()]
         streamed = {"ok": True}
 
         def on_case(case: CaseResult) -> None:
             # Live progress only: ``_complete`` writes any case missing here, so a failed
-            # write is not fatal, and it must never raise into the sandbox mid-run.
-            index = len(written)
-            written.append(index)
-            if not streamed["ok"]:
+            # write is not fatal, and it must never raise into the sandbox mid-run.  Cases
+            # of a slow run stream as they finish; cases that arrive together (one program
+            # ran them all) wait for _complete's single transaction.
+            pending.append(case)
+            if not streamed["ok"] or time.monotonic() - last_write[0] < CASE_WRITE_INTERVAL_S:
                 return
             try:
                 with self.sessions() as session:
                     queue.lock_owned(session, claim.job_id, self.worker_id)
-                    session.add(case_row(submission_id, index, case))
+                    start = session.scalar(select(func.count()).select_from(CaseResultRow)
+                                           .where(CaseResultRow.submission_id == submission_id))
+                    for index in range(start or 0, len(pending)):
+                        session.add(case_row(submission_id, index, pending[index]))
                     session.commit()
             except queue.LeaseLost:
                 keeper.lost = True
                 streamed["ok"] = False
+                return
             except Exception:
-                log.warning("could not stream case %d of submission %s; it is written at the end",
-                            index, submission_id, exc_info=True)
+                log.warning("could not stream cases of submission %s; they are written at the end",
+                            submission_id, exc_info=True)
                 streamed["ok"] = False
+                return
+            last_write[0] = time.monotonic()
+            self._notify.send(submission_id)
 
         try:
             result = self.grader.grade(problem, code, mode, on_case=on_case)
@@ -235,6 +247,7 @@ class Worker:
                   context: dict) -> None:
         with_db_retry(lambda: self._write_result(claim, submission_id, result),
                       f"writing the result of submission {submission_id}")
+        self._notify.send(submission_id)
         log.info("submission %s graded: %s (%d/%d)", submission_id, result.verdict.value,
                  result.passed, result.total,
                  extra={**context, "verdict": result.verdict.value,

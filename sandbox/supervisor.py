@@ -395,9 +395,7 @@ class _Run:
                             if self._on_frame(frame) and self.killed_for is None:
                                 self._kill(pid, Termination.STOPPED)
                             if self.killed_for is None:
-                                deadline = min(hard_deadline, self.last_frame + (
-                                    self.limits.time_s if "ready" in self.events
-                                    else self.limits.startup_s))
+                                deadline = min(hard_deadline, self.last_frame + self._step_s())
                         if reader.overflowed and self.killed_for is None:
                             self._kill(pid, Termination.OUTPUT)
         finally:
@@ -449,9 +447,34 @@ class _Run:
             if kind == "loading":
                 self.untrusted_started = True
             self.events.setdefault(kind, meta)
+        elif kind == "batch" and "ready" in self.events and not self.outcomes:
+            self.events.setdefault(kind, {"at": now})
         if (len(self.outcomes), len(self.events)) != progress:
             self.last_frame = now  # repeated or unknown frames must not extend the deadline
         return stop
+
+    def _step_s(self) -> float:
+        """Wall-clock allowance from the last progress frame to the next one.
+
+        While every case runs as one program (a ``batch`` frame, before any case
+        frame) the step is the time of all cases; the hard total never moves.
+        """
+        if "ready" not in self.events:
+            return self.limits.startup_s
+        if "batch" in self.events and not self.outcomes:
+            return self.limits.time_s * len(self.request.cases)
+        return self.limits.time_s
+
+    def _case_ms(self, meta: dict, now: float) -> float:
+        """A case's time: the child's own accounting when every case ran as one program
+        (their frames arrive together), capped by what the supervisor saw."""
+        seen = (now - self.last_frame) * 1000
+        batch = self.events.get("batch")
+        reported = meta.get("seconds")
+        if batch is None or not isinstance(reported, (int, float)) or isinstance(reported, bool):
+            return seen
+        elapsed = (now - batch["at"]) * 1000
+        return min(max(float(reported) * 1000, 0.0), elapsed) if reported == reported else seen
 
     def _on_case_frame(self, meta: dict, arrays: dict, now: float) -> bool:
         index = meta.get("index")
@@ -470,7 +493,7 @@ class _Run:
             status = CaseStatus.ERROR
         outcome = CaseOutcome(
             name=self.request.cases[index].name, status=status, output=output,
-            time_ms=(now - self.last_frame) * 1000, stdout=_text(meta.get("stdout")),
+            time_ms=self._case_ms(meta, now), stdout=_text(meta.get("stdout")),
             message=_text(meta.get("message")), summary=_text(meta.get("summary")),
         )
         self.outcomes[index] = outcome

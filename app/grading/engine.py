@@ -132,6 +132,7 @@ class Grader:
                 raise ReferenceFailed(problem.slug, outcome.name,
                                       f"{outcome.status.value}: {outcome.message or result.exit_detail}")
             outputs[outcome.name] = outcome.output
+        self._warm_run_mode(problem)
         buffer = io.BytesIO()
         np.savez(buffer, allow_pickle=False, **outputs)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -210,6 +211,21 @@ class Grader:
             return
         if hint is not None:
             result.hint, result.hint_category = hint.text, hint.category
+
+    def _warm_run_mode(self, problem: Problem) -> None:
+        """Also compile the visible examples alone: a harness that runs all of a run's
+        cases as one program (``run_cases``) compiles a different program for mode
+        "run" than for "submit", and the reference run is the only one that may write
+        the compile cache."""
+        visible = problem.select("run")
+        if not visible or len(visible) == len(problem.cases):
+            return
+        request = RunRequest(
+            code=problem.reference, harness_code=problem.harness_code,
+            entry=problem.manifest.entry, cases=_specs(visible),
+            cache_dir=self.xla_cache_for(problem), cache_writable=True,
+        )
+        self.sandbox.run(request, limits_for(problem))
 
     def grade(self, problem: Problem, code: str, mode: str = "submit",
               on_case: Callable[[CaseResult], None] | None = None,

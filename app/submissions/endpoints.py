@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -23,7 +25,8 @@ from app.submissions.schemas import (
 )
 
 router = APIRouter(prefix="/api/submissions", tags=["submissions"])
-EVENT_POLL_S = 0.1
+EVENT_POLL_S = 0.1  # without local notifications (workers on other hosts)
+EVENT_FALLBACK_POLL_S = 1.0  # with them: only a safety net for a lost datagram
 EVENT_TIMEOUT_S = 600
 # Ids are 64-bit in the database; a larger one in the URL is a 422, not an overflow (500).
 SubmissionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -76,23 +79,35 @@ def events(submission_id: SubmissionId, request: Request, user: CurrentUser, ses
     """Server-Sent Events: one ``case`` event per finished case, then one ``done`` event."""
     service.get_visible(session, user, submission_id)
 
+    listener = getattr(request.app.state, "notifications", None)
+
     async def stream() -> AsyncIterator[str]:
-        sent = -1
-        waited = 0.0
-        while waited < EVENT_TIMEOUT_S:
-            if await request.is_disconnected():
-                return
-            with sessions() as db:
-                submission, slug, version = service.get_visible(db, user, submission_id)
-                for row in repository.case_rows(db, submission_id, after=sent):
-                    yield _sse("case", {"index": row.idx, **service.case_out(row).model_dump()})
-                    sent = row.idx
-                if submission.status is SubmissionStatus.DONE:
-                    view = service.view(db, submission, slug, version, with_code=False)
-                    yield _sse("done", view.model_dump(mode="json", exclude={"cases"}))
+        # Woken by the worker's datagram when it commits (app/notify.py); the database
+        # stays the only source of what is sent.
+        watch = listener.watch(submission_id) if listener else contextlib.nullcontext()
+        with watch as changed:
+            sent = -1
+            started = time.monotonic()
+            while time.monotonic() - started < EVENT_TIMEOUT_S:
+                if await request.is_disconnected():
                     return
-            await asyncio.sleep(EVENT_POLL_S)
-            waited += EVENT_POLL_S
+                if changed is not None:
+                    changed.clear()
+                with sessions() as db:
+                    submission, slug, version = service.get_visible(db, user, submission_id)
+                    for row in repository.case_rows(db, submission_id, after=sent):
+                        yield _sse("case", {"index": row.idx, **service.case_out(row).model_dump()})
+                        sent = row.idx
+                    if submission.status is SubmissionStatus.DONE:
+                        view = service.view(db, submission, slug, version, with_code=False)
+                        yield _sse("done", view.model_dump(mode="json", exclude={"cases"}))
+                        return
+                if changed is None:
+                    await asyncio.sleep(EVENT_POLL_S)
+                else:
+                    poll = EVENT_FALLBACK_POLL_S if listener.live() else EVENT_POLL_S
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), poll)
         yield _sse("timeout", {"id": submission_id})
 
     return StreamingResponse(stream(), media_type="text/event-stream",

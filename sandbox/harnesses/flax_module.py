@@ -8,6 +8,14 @@ tuples of ``int``).  Returns the module output flattened to 1-D.
 change, so identical module code lowers to identical XLA programs and can be served
 from the persistent compilation cache.  Code that cannot be traced (it calls ``float``
 on a tracer, converts to NumPy, ...) falls back to eager execution.
+
+``batch`` runs every case of a run inside one ``jax.jit`` per stage (``init``, then
+``apply``): one lowering, one compile-cache lookup and one dispatch per stage
+instead of per case.  JAX's tracing,
+lowering and cache machinery, not the arithmetic, is what a case costs, and shared
+pieces (the PRNG's ``fold_in``, for one) are lowered once per program instead of
+once per case.  If anything in it fails, the sandbox runs the cases one by one with
+``run_case``, so errors are still reported per case.
 """
 
 import jax
@@ -23,18 +31,63 @@ def _constructor_arg(value):
     return value
 
 
-def run_case(entry, inputs):
+def _prepare(entry, inputs):
     inputs = dict(inputs)
     key = jax.random.PRNGKey(int(inputs.pop("seed")))
     x = jnp.asarray(inputs.pop("x"), dtype=jnp.float32)
     model = entry(**{name: _constructor_arg(v) for name, v in inputs.items()})
+    return model, key, x
+
+
+def _forward(model, key, x):
+    variables = model.init(key, x)
+    return jnp.ravel(model.apply(variables, x))
+
+
+def run_case(entry, inputs):
+    model, key, x = _prepare(entry, inputs)
 
     def forward(key, x):
-        variables = model.init(key, x)
-        return jnp.ravel(model.apply(variables, x))
+        return _forward(model, key, x)
 
     try:
         return jax.jit(forward)(key, x)
     except (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
             jax.errors.TracerBoolConversionError, jax.errors.TracerIntegerConversionError):
         return forward(key, x)
+
+
+def batch(entry, cases, begin_case, run):
+    """Every case as two programs: ``init`` of all cases, then ``apply`` of all cases.
+
+    ``run(function, *args)`` is the sandbox's program runner: one ``jax.jit`` of
+    ``function`` over all cases, through its cache of exported programs.  ``init`` is
+    its own program because it is usually the reference's exactly (same initialisers,
+    same shapes), so even code written differently from the reference loads it from
+    the cache and compiles only its own ``apply``.  ``begin_case(i)`` is called as
+    case ``i`` starts (the sandbox attributes printed text and tracing time with it).
+    Returns the list of flattened outputs.
+    """
+    models, keys, xs = [], [], []
+    for index, inputs in enumerate(cases):
+        begin_case(index)
+        model, key, x = _prepare(entry, inputs)
+        models.append(model)
+        keys.append(key)
+        xs.append(x)
+
+    def init_all(keys, xs):
+        variables = []
+        for index, model in enumerate(models):
+            begin_case(index)
+            variables.append(model.init(keys[index], xs[index]))
+        return variables
+
+    def apply_all(variables, xs):
+        outputs = []
+        for index, model in enumerate(models):
+            begin_case(index)
+            outputs.append(jnp.ravel(model.apply(variables[index], xs[index])))
+        return outputs
+
+    return run(apply_all, run(init_all, keys, xs), xs)
