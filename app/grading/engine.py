@@ -111,7 +111,10 @@ class Grader:
 
     def xla_cache_for(self, problem: Problem) -> str:
         path = self.xla_dir / cache_key(problem)
-        path.mkdir(mode=0o755, exist_ok=True)
+        path.mkdir(exist_ok=True)
+        # Searchable, not listable: a learner's run opens entries by a name only an
+        # identical program yields (see sandbox.layers.scratch.reclaim_tree).
+        os.chmod(path, 0o711)
         return str(path)
 
     def reference_outputs(self, problem: Problem, use_cache: bool = True) -> dict[str, np.ndarray]:

@@ -12,6 +12,7 @@ of the run is dead, so the tree no longer changes under them.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -76,16 +77,27 @@ def remove_tree(path: str | os.PathLike[str]) -> None:
 
 
 def reclaim_tree(path: str | os.PathLike[str], uid: int | None = None, gid: int | None = None) -> None:
-    """Give ``path`` and everything below it back to ``uid``:``gid`` (default: ours).
+    """Give ``path`` and everything below it back to ``uid``:``gid`` (default: ours), and
+    seal it: directories ``0711``, regular files ``0644``.
 
     Sandbox uids are ``UID_BASE + pid`` and pids are recycled, so a directory left
     owned by one would belong to some later, unrelated run with the same pid.
+
+    Sealing is what keeps a readable cache from revealing the reference: other uids
+    (learners' runs) can open a file whose name they already know but cannot list a
+    directory.  Cache files are named by a hash of the program they hold (the XLA
+    cache by the lowered module, the exported-program cache by the traced jaxpr), so
+    only a run that traced the very same program can find its entry.
     """
     uid = os.getuid() if uid is None else uid
     gid = os.getgid() if gid is None else gid
 
-    def chown(fd: int, name: str) -> None:
+    def seal(fd: int, name: str, directory: bool) -> None:
         os.chown(name, uid, gid, dir_fd=fd, follow_symlinks=False)
+        mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+        if stat.S_ISDIR(mode) or stat.S_ISREG(mode):  # never chmod through a symlink
+            os.chmod(name, 0o711 if directory else 0o644, dir_fd=fd)
 
-    if _walk(path, chown, chown):
+    if _walk(path, lambda fd, name: seal(fd, name, False), lambda fd, name: seal(fd, name, True)):
         os.chown(path, uid, gid, follow_symlinks=False)
+        os.chmod(path, 0o711)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 import numpy as np
 
@@ -111,14 +112,24 @@ def test_allow_exceptions_reported_with_own_traceback(sandbox):
 def test_allow_reading_the_compile_cache(sandbox, world_tmp):
     cache = world_tmp / "xla-cache"
     cache.mkdir(mode=0o755)
+    # The run counts persistent-cache hits, so a sealed (unlistable) cache that the
+    # learner could no longer use would show up as 0 hits.
     code = ("import jax, jax.numpy as jnp\n"
-            "def f(n):\n    return jax.jit(lambda x: jnp.exp(x) + n)(jnp.zeros(3))")
+            "from jax import monitoring\n"
+            "hits = []\n"
+            "monitoring.register_event_listener(\n"
+            "    lambda event, **kw: hits.append(event) if 'cache_hits' in event else None)\n"
+            "def f(n):\n"
+            "    y = jax.jit(lambda x: jnp.exp(x) + n)(jnp.zeros(3))\n"
+            "    return jnp.append(y, len(hits))")
     warm = one(sandbox, code, JAX, cache_dir=str(cache), cache_writable=True)
-    assert values(warm) == [2.0, 2.0, 2.0]
+    assert values(warm) == [2.0, 2.0, 2.0, 0.0]
     entries = sorted(p.name for p in cache.iterdir())
     assert entries
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o711  # sealed after the warming run
     learner = one(sandbox, code, JAX, cache_dir=str(cache), cache_writable=False)
-    assert values(learner) == [2.0, 2.0, 2.0]
+    assert values(learner)[:3] == [2.0, 2.0, 2.0]
+    assert values(learner)[3] >= 1  # served from the cache
     assert sorted(p.name for p in cache.iterdir()) == entries
 
 

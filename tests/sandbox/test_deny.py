@@ -239,6 +239,36 @@ def test_deny_writable_cache_staying_owned_by_a_sandbox_uid(sandbox, world_tmp):
     assert {p.lstat().st_uid for p in [cache, *written]} == {os.getuid()}
 
 
+def test_deny_listing_a_warmed_cache(sandbox, world_tmp):
+    # A warmed cache holds the reference's programs under names only an identical
+    # program yields; a learner's run may open such a name but never list the
+    # directory to find one.
+    cache = world_tmp / "xla-cache"
+    cache.mkdir(mode=0o755)
+    warm = """
+    import jax, jax.numpy as jnp
+    def f(n):
+        return jax.jit(lambda x: jnp.sinh(x) * 3 + n)(jnp.arange(5.0))
+    """
+    assert one(sandbox, warm, cache_dir=str(cache), cache_writable=True).status is CaseStatus.OK
+    assert list(cache.iterdir()), "the reference run did not warm the cache"
+    code = f"""
+    import glob, os, pathlib
+    def f(n):
+        found = []
+        for attempt in (lambda: os.listdir({str(cache)!r}),
+                        lambda: [e.name for e in os.scandir({str(cache)!r})],
+                        lambda: glob.glob({str(cache / "*")!r}),
+                        lambda: [p.name for p in pathlib.Path({str(cache)!r}).iterdir()]):
+            try:
+                found.extend(attempt())
+            except OSError:
+                pass
+        return [len(found)]
+    """
+    assert values(one(sandbox, code, cache_dir=str(cache), cache_writable=False)) == [0]
+
+
 # --- processes ---------------------------------------------------------------------------
 
 
