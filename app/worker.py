@@ -45,6 +45,7 @@ T = TypeVar("T")
 log = logging.getLogger("tensorjudge.worker")
 MAX_ATTEMPTS = 3
 CASE_WRITE_INTERVAL_S = 0.25
+HINT_RESCAN_S = 30.0  # how often an idle worker looks for known mistakes not yet run
 DB_RETRY_S = 120.0  # how long a finished grading waits for the database to come back
 
 
@@ -104,6 +105,7 @@ class Worker:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.grader = grader
         self._problems: dict[int, LoadedProblem] = {}
+        self._hints_idle_until = 0.0
         self._notify = Sender(socket_path(settings.data_dir))  # wakes local SSE streams
 
     def start(self) -> None:
@@ -136,7 +138,7 @@ class Worker:
                 if time.monotonic() - last_beat > 5:
                     self._beat()
                     last_beat = time.monotonic()
-                worked = self.run_once()
+                worked = self.run_once() or self.warm_hints_once()
                 backoff = self.settings.worker_poll_s
             except Exception:
                 log.exception("worker %s: database or job failure; retrying", self.worker_id)
@@ -166,6 +168,38 @@ class Worker:
             keeper.stop.set()
         log.info("job %s (%s) done in %.0f ms by %s", claim.job_id, claim.kind.value,
                  (time.monotonic() - started) * 1000, self.worker_id)
+        return True
+
+    def warm_hints_once(self) -> bool:
+        """Idle time: run one known mistake whose outputs a published version lacks.
+
+        Hints compare a wrong answer with each known mistake's outputs, computed once
+        per version in the sandbox.  Computing them here, one mistake at a time between
+        claims, means the first learner with a wrong answer does not wait for all of
+        them (and a waiting job is delayed by one mistake run at most).  When nothing
+        is missing, the next look is ``HINT_RESCAN_S`` later (instructors add mistakes).
+        True if a mistake was run.
+        """
+        if self.grader is None or time.monotonic() < self._hints_idle_until:
+            return False
+        with self.sessions() as session:
+            for version_id, problem_id in session.execute(
+                    select(Problem.current_version_id, Problem.id)
+                    .where(Problem.current_version_id.is_not(None),
+                           Problem.archived.is_(False))).all():
+                problem = replace(self._problem(session, version_id),
+                                  mistakes=known_mistakes(session, problem_id))
+                missing = [m for m in problem.mistakes
+                           if self.grader.cached_mistake_outputs(problem, m) is None]
+                if missing:
+                    break
+            else:
+                self._hints_idle_until = time.monotonic() + HINT_RESCAN_S
+                return False
+        started = time.monotonic()
+        self.grader.mistake_outputs(problem, missing[0])
+        log.info("known mistake %s of %s computed in %.0f ms (%d left)", missing[0].key,
+                 problem.slug, (time.monotonic() - started) * 1000, len(missing) - 1)
         return True
 
     def _problem(self, session: Session, version_id: int) -> LoadedProblem:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import re
+import uuid
 
-from tests.api.conftest import auth
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.main import create_app
+from app.models import Problem, ProblemVersion
+from app.problems.service import known_mistakes
+from app.problems.versions import problem_from_version
+from app.worker import Worker
+from tests.api.conftest import Stack, auth, make_stack
 
 SUBTRACTS = "def add(a, b):\n    return a - b\n"
 # The same misunderstanding written differently: the hint must still name it.
@@ -70,3 +79,42 @@ def test_mistake_endpoints_reject_learners_bad_input_and_unknown_problems(stack)
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
     gone = stack.client.delete(f"{url}/999", headers=auth(prof))
     assert gone.status_code == 404 and set(gone.json()) == {"error", "detail"}
+
+
+
+def _published(sessions, slug: str, code: str):
+    """The problem's current version as the worker loads it, and the mistake with ``code``."""
+    with sessions() as session:
+        row = session.scalars(select(Problem).where(Problem.slug == slug)).one()
+        mistake = next(m for m in known_mistakes(session, row.id) if m.code == code)
+        version = session.get(ProblemVersion, row.current_version_id)
+        return problem_from_version(slug, version), mistake
+
+
+def test_an_idle_worker_runs_known_mistakes_before_any_wrong_answer(db_url, tiny_dirs, grader):
+    settings, sessions, engine, _, _, _ = make_stack(db_url, tiny_dirs, grader, with_worker=False)
+    worker = Worker(settings, sessions, grader=grader)  # driven by hand: no thread races it
+    try:
+        worker.start()
+        while worker.run_once():  # validate and publish the problem
+            pass
+        code = f"# {uuid.uuid4().hex}\n{SUBTRACTS}"  # never computed before, on any run
+        with TestClient(create_app(settings)) as client:
+            stack = Stack(client, settings, sessions, worker)
+            stack.wait_problem()
+            added = client.post("/api/problems/vector-add/mistakes",
+                                headers=auth(stack.instructor_token()),
+                                json={"code": code, "explanation": "subtracted"})
+            assert added.status_code == 201, added.text
+        problem, mistake = _published(sessions, "vector-add", code)
+        assert grader.cached_mistake_outputs(problem, mistake) is None
+
+        ran = 0
+        while worker.warm_hints_once():
+            ran += 1
+        assert ran >= 1
+        outputs = grader.cached_mistake_outputs(problem, mistake)
+        assert outputs is not None and set(outputs) == {c.name for c in problem.cases}
+        assert worker.warm_hints_once() is False  # nothing left: it rests until the rescan
+    finally:
+        engine.dispose()
