@@ -46,6 +46,7 @@ log = logging.getLogger("tensorjudge.worker")
 MAX_ATTEMPTS = 3
 CASE_WRITE_INTERVAL_S = 0.25
 HINT_RESCAN_S = 30.0  # how often an idle worker looks for known mistakes not yet run
+HINT_IDLE_S = 2.0  # ... once it has had no job for this long (a burst is never slowed)
 DB_RETRY_S = 120.0  # how long a finished grading waits for the database to come back
 
 
@@ -106,6 +107,7 @@ class Worker:
         self.grader = grader
         self._problems: dict[int, LoadedProblem] = {}
         self._hints_idle_until = 0.0
+        self._last_job_at = time.monotonic()
         self._notify = Sender(socket_path(settings.data_dir))  # wakes local SSE streams
 
     def start(self) -> None:
@@ -166,6 +168,7 @@ class Worker:
                         self.worker_id, claim.job_id)
         finally:
             keeper.stop.set()
+            self._last_job_at = time.monotonic()
         log.info("job %s (%s) done in %.0f ms by %s", claim.job_id, claim.kind.value,
                  (time.monotonic() - started) * 1000, self.worker_id)
         return True
@@ -176,11 +179,15 @@ class Worker:
         Hints compare a wrong answer with each known mistake's outputs, computed once
         per version in the sandbox.  Computing them here, one mistake at a time between
         claims, means the first learner with a wrong answer does not wait for all of
-        them (and a waiting job is delayed by one mistake run at most).  When nothing
-        is missing, the next look is ``HINT_RESCAN_S`` later (instructors add mistakes).
+        them.  It starts only after ``HINT_IDLE_S`` without a job, so a burst of
+        submissions is never slowed, and a job that arrives meanwhile waits for one
+        mistake run at most.  When nothing is missing, the next look is
+        ``HINT_RESCAN_S`` later (instructors add mistakes).
         True if a mistake was run.
         """
-        if self.grader is None or time.monotonic() < self._hints_idle_until:
+        now = time.monotonic()
+        if (self.grader is None or now < self._hints_idle_until
+                or now - self._last_job_at < HINT_IDLE_S):
             return False
         with self.sessions() as session:
             for version_id, problem_id in session.execute(

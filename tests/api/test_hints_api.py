@@ -91,7 +91,9 @@ def _published(sessions, slug: str, code: str):
         return problem_from_version(slug, version), mistake
 
 
-def test_an_idle_worker_runs_known_mistakes_before_any_wrong_answer(db_url, tiny_dirs, grader):
+def test_an_idle_worker_runs_known_mistakes_before_any_wrong_answer(db_url, tiny_dirs, grader,
+                                                                    monkeypatch):
+    monkeypatch.setattr("app.worker.HINT_IDLE_S", 0.0)  # idle at once
     settings, sessions, engine, _, _, _ = make_stack(db_url, tiny_dirs, grader, with_worker=False)
     worker = Worker(settings, sessions, grader=grader)  # driven by hand: no thread races it
     try:
