@@ -54,6 +54,11 @@ class SandboxError(RuntimeError):
     """The sandbox itself failed (never the submission's fault)."""
 
 
+class ScratchUnavailable(SandboxError):
+    """The run's scratch directory could not be created (e.g. the scratch volume is
+    full); nothing was sent to the fork server, which stays usable."""
+
+
 class _Zygote:
     """A running fork server and the socket to it."""
 
@@ -154,6 +159,9 @@ class Sandbox:
         with self._lock:
             try:
                 return _Run(self, request, limits, on_case).execute()
+            except ScratchUnavailable as exc:
+                log.error("sandbox run failed: %s", exc)
+                return _internal_result(request, f"the grader's sandbox failed: {exc}")
             except (OSError, SandboxError, json.JSONDecodeError) as exc:
                 log.exception("sandbox run failed")
                 if self._zygote is not None:
@@ -254,8 +262,12 @@ class _Run:
 
     def execute(self) -> RunResult:
         started = time.monotonic()
-        self.scratch.parent.mkdir(mode=0o711, parents=True, exist_ok=True)
-        self.scratch.mkdir(mode=0o700)
+        try:
+            self.scratch.parent.mkdir(mode=0o711, parents=True, exist_ok=True)
+            self.scratch.mkdir(mode=0o700)
+        except OSError as exc:
+            raise ScratchUnavailable(f"could not create the run's scratch directory on the "
+                                     f"scratch volume {self.sandbox.scratch_root}: {exc}") from exc
         try:
             if self.group:
                 self.group.create(self.limits.memory_mb, self.limits.max_pids)
