@@ -211,8 +211,10 @@ def start_server(args: argparse.Namespace, data: Path, port: int) -> subprocess.
     env = {**os.environ, "TENSORJUDGE_DATA_DIR": str(data / "data"),
            "TENSORJUDGE_PROBLEMS_DIR": str(problems),
            "TENSORJUDGE_REFERENCE_DIR": str(ROOT / "reference"),
-           # Per-user rate limits are not what is measured here.
-           "TENSORJUDGE_SUBMISSIONS_PER_MINUTE": "100000"}
+           # Rate limits are not what is measured here: every client shares one user
+           # agent address (127.0.0.1) and the load phase makes thousands of requests.
+           "TENSORJUDGE_SUBMISSIONS_PER_MINUTE": "100000",
+           "TENSORJUDGE_REQUESTS_PER_IP_PER_MINUTE": "1000000"}
     command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
     if args.workers is not None:
         command += ["--workers", str(args.workers)]
