@@ -15,6 +15,7 @@ from pathlib import Path
 ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("memory", "pids", "cpu")
 PREFIX = "tensorjudge"
+RUNS_CPU_SHARES = 256  # cpu.shares of the group holding every run (1024 = one process)
 
 
 def _own_path(controller: str) -> Path | None:
@@ -73,6 +74,9 @@ class RunGroup:
             memsw.write_text(str(limit))
         (self.paths["pids"] / "pids.max").write_text(str(max_pids))
         cpu = self.paths["cpu"]
+        # All runs together weigh a quarter of one ordinary process: under a full CPU
+        # the API and the workers' own threads (claims, result writes) go first.
+        (cpu.parent / "cpu.shares").write_text(str(RUNS_CPU_SHARES))
         (cpu / "cpu.cfs_period_us").write_text("100000")
         (cpu / "cpu.cfs_quota_us").write_text(str(int(100000 * cpu_cores)))
 
