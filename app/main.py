@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -70,6 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
     metrics.install(app, settings.worker_fresh_s)
+    # The editor bundle is ~680 KB; classrooms share thin links.  Event streams are
+    # never compressed (Starlette excludes text/event-stream: it must flush per event).
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outermost: a flood is refused before its body is read or a session is opened.
     app.add_middleware(PerIpLimit, per_minute=settings.requests_per_ip_per_minute)

@@ -3,9 +3,11 @@ refuse.  (tests/e2e drives the same pages in Chromium.)"""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 
+from app.web.endpoints import STATIC_DIR
 from tests.api.conftest import auth
 from tests.tiny_problem import TINY_REFERENCE
 
@@ -80,3 +82,24 @@ def test_built_assets_are_served_under_versioned_urls(stack):
     font = re.search(r"fonts/(KaTeX_Main-Regular\.woff2)", stack.client.get("/static/problem.css").text)
     assert font and stack.client.get(f"/static/fonts/{font.group(1)}").status_code == 200
     assert ".highlight .k" in stack.client.get("/assets/highlight.css").text
+
+
+def test_assets_are_gzipped_but_event_streams_are_not(stack):
+    stack.wait_problem()
+    with stack.client.stream("GET", "/static/problem.js",
+                             headers={"Accept-Encoding": "gzip"}) as bundle:
+        assert bundle.status_code == 200 and bundle.headers["content-encoding"] == "gzip"
+        sent_bytes = b"".join(bundle.iter_raw())
+    script = gzip.decompress(sent_bytes)
+    assert script == (STATIC_DIR / "problem.js").read_bytes()
+    assert len(sent_bytes) < len(script) / 2
+
+    token = stack.token("ada")
+    sent = stack.client.post("/api/submissions", headers=auth(token),
+                             json={"problem": "vector-add", "code": TINY_REFERENCE})
+    stack.wait_done(sent.json()["id"], token)
+    events = stack.client.get(f"/api/submissions/{sent.json()['id']}/events",
+                              headers={**auth(token), "Accept-Encoding": "gzip"})
+    assert events.headers["content-type"].startswith("text/event-stream")
+    assert "content-encoding" not in events.headers
+    assert "event: done" in events.text
