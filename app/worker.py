@@ -194,8 +194,7 @@ class Worker:
                     select(Problem.current_version_id, Problem.id)
                     .where(Problem.current_version_id.is_not(None),
                            Problem.archived.is_(False))).all():
-                problem = replace(self._problem(session, version_id),
-                                  mistakes=known_mistakes(session, problem_id))
+                problem = self._with_mistakes(session, version_id, problem_id)
                 missing = [m for m in problem.mistakes
                            if self.grader.cached_mistake_outputs(problem, m) is None]
                 if missing:
@@ -217,6 +216,12 @@ class Worker:
             self._problems[version_id] = problem_from_version(slug, version)
         return self._problems[version_id]
 
+    def _with_mistakes(self, session: Session, version_id: int, problem_id: int) -> LoadedProblem:
+        """The version's problem with the known mistakes hints match against (these
+        belong to the problem, not the version, and instructors may add some any time)."""
+        return replace(self._problem(session, version_id),
+                       mistakes=known_mistakes(session, problem_id))
+
     def _grade(self, claim: queue.Claim, keeper: _LeaseKeeper) -> None:
         assert self.grader is not None and claim.submission_id is not None
         submission_id = claim.submission_id
@@ -227,9 +232,8 @@ class Worker:
             submission.started_at = datetime.now(UTC)
             created = submission.created_at.replace(tzinfo=UTC)
             session.commit()
-            problem = self._problem(session, submission.problem_version_id)
             version = session.get(ProblemVersion, submission.problem_version_id)
-            problem = replace(problem, mistakes=known_mistakes(session, version.problem_id))
+            problem = self._with_mistakes(session, version.id, version.problem_id)
             code, mode = submission.code, submission.mode.value
         context = {"submission": submission_id, "problem": problem.slug, "version": version.version,
                    "worker": self.worker_id, "job": claim.job_id,

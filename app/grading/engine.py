@@ -84,6 +84,20 @@ def plot_data(expected: np.ndarray, actual: np.ndarray) -> dict:
             "truncated": max(expected.size, actual.size) > PLOT_POINTS}
 
 
+def _load_arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def _save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write an .npz atomically: readers (other workers) never see half a file."""
+    buffer = io.BytesIO()
+    np.savez(buffer, allow_pickle=False, **arrays)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_bytes(buffer.getvalue())
+    os.replace(tmp, path)
+
+
 class DataDirUnusable(RuntimeError):
     """The data directory cannot hold a compile cache the sandbox uid can reach."""
 
@@ -121,8 +135,7 @@ class Grader:
         """Expected output per case name, computed in the sandbox once per version."""
         path = self.expected_dir / f"{problem.slug}-{cache_key(problem)}.npz"
         if use_cache and path.exists():
-            with np.load(path, allow_pickle=False) as archive:
-                return {name: archive[name] for name in archive.files}
+            return _load_arrays(path)
         request = RunRequest(
             code=problem.reference, harness_code=problem.harness_code,
             entry=problem.manifest.entry, cases=_specs(problem.cases),
@@ -136,11 +149,7 @@ class Grader:
                                       f"{outcome.status.value}: {outcome.message or result.exit_detail}")
             outputs[outcome.name] = outcome.output
         self._warm_run_mode(problem)
-        buffer = io.BytesIO()
-        np.savez(buffer, allow_pickle=False, **outputs)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(buffer.getvalue())
-        os.replace(tmp, path)  # atomic: readers never see half a file
+        _save_arrays(path, outputs)
         return outputs
 
     def _mistake_path(self, problem: Problem, mistake: KnownMistake) -> Path:
@@ -152,8 +161,7 @@ class Grader:
         """A known mistake's outputs per case if already computed (memory or disk)."""
         path = self._mistake_path(problem, mistake)
         if path not in self._mistake_outputs and path.exists():
-            with np.load(path, allow_pickle=False) as archive:
-                self._mistake_outputs[path] = {name: archive[name] for name in archive.files}
+            self._mistake_outputs[path] = _load_arrays(path)
         return self._mistake_outputs.get(path)
 
     def mistake_outputs(self, problem: Problem, mistake: KnownMistake) -> dict[str, np.ndarray]:
@@ -180,11 +188,7 @@ class Grader:
             return {}
         outputs = {o.name: o.output for o in result.cases
                    if o.status is CaseStatus.OK and o.output is not None}
-        buffer = io.BytesIO()
-        np.savez(buffer, allow_pickle=False, **outputs)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(buffer.getvalue())
-        os.replace(tmp, path)
+        _save_arrays(path, outputs)
         self._mistake_outputs[path] = outputs
         return outputs
 
