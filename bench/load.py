@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ import httpx2 as httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.serving import free_port, start_serve, wait_published  # noqa: E402
 from tests.tiny_problem import TINY_REFERENCE, write_tiny_problem  # noqa: E402
 
 KINDS = {
@@ -82,29 +82,15 @@ class Server:
                 conn.execute(f'CREATE DATABASE "{self.pg_name}"')
             env["TENSORJUDGE_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{self.pg_name}"
         self.db_url = env.get("TENSORJUDGE_DATABASE_URL", f"sqlite:///{self.data_dir / 'tensorjudge.db'}")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.log = open(self.data_dir / "serve.log", "wb")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(self.port), "--workers", str(workers)],
-            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=self.log)
+        self.process = start_serve(env, self.port, workers, log=self.log)
         self.base = f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
         with httpx.Client(base_url=self.base, timeout=10) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"serve exited; see {self.data_dir / 'serve.log'}")
-                try:
-                    if client.get("/readyz").status_code == 200 and \
-                            client.get("/api/problems/vector-add").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.3)
-        raise RuntimeError("serve did not become ready")
+            wait_published(client, process=self.process, timeout=timeout,
+                           log_hint=f"; see {self.data_dir / 'serve.log'}")
 
     def close(self) -> None:
         if self.process.poll() is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,8 @@ import pytest
 
 from app.db import normalize_url
 from tests.conftest import DATA_DIR, ROOT
+from tests.serving import free_port, start_serve, wait_published
 from tests.tiny_problem import TINY_REFERENCE
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize(("given", "driver"), [
@@ -41,21 +35,12 @@ def test_serve_grades_a_submission_end_to_end(tiny_dirs):
     env = {**os.environ, "TENSORJUDGE_DATA_DIR": str(data_dir),
            "TENSORJUDGE_PROBLEMS_DIR": str(tiny_dirs[0]),
            "TENSORJUDGE_REFERENCE_DIR": str(tiny_dirs[1])}
-    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port),
-                               "--workers", "1"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_serve(env, port)
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=10) as client:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                try:
-                    if client.get("/api/problems/vector-add").status_code == 200 and \
-                            client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.3)
+            deadline = time.monotonic() + 90  # for publishing and grading together
+            wait_published(client, timeout=90)
             assert client.get("/readyz").json()["ready"] is True
             client.post("/api/auth/register", json={"username": "ada", "password": "longenough"})
             token = client.post("/api/auth/login",

@@ -11,10 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -22,6 +19,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.conftest import DATA_DIR, PROBLEMS, ROOT, SEED_SLUG
+from tests.serving import free_port, start_serve, wait_published
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "e2e"
@@ -30,12 +28,6 @@ E2E_PROBLEMS = (SEED_SLUG, "fractional-stride-1d")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 800}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +41,17 @@ def server() -> str:
     for slug in E2E_PROBLEMS:
         shutil.copytree(PROBLEMS / slug, run_dir / "problems" / slug)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "TENSORJUDGE_DATA_DIR": str(DATA_DIR),
            "TENSORJUDGE_DATABASE_URL": f"sqlite:///{run_dir / 'tensorjudge.db'}",
            "TENSORJUDGE_PROBLEMS_DIR": str(run_dir / "problems")}
     log = open(ARTIFACTS / "server.log", "wb")  # closed once the server has exited
-    process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port),
-                                "--workers", "1"], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = start_serve(env, port, log=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base, process)
+        with httpx.Client(base_url=base, timeout=5) as client:
+            wait_published(client, E2E_PROBLEMS, process, timeout=240,
+                           log_hint=f"; see {ARTIFACTS}/server.log")
         yield base
     finally:
         try:
@@ -72,23 +64,6 @@ def server() -> str:
             pass
         log.close()
         shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def _wait_ready(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 240
-    with httpx.Client(base_url=base, timeout=5) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"serve exited ({process.returncode}); see {ARTIFACTS}/server.log")
-            try:
-                ready = client.get("/readyz").status_code == 200
-                listed = {p["slug"] for p in client.get("/api/problems").json()}
-                if ready and listed >= set(E2E_PROBLEMS):
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-    raise AssertionError(f"the server did not publish its problems in time; see {ARTIFACTS}/server.log")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 
@@ -18,8 +17,8 @@ from sqlalchemy import func, select
 
 from app.db import make_engine, make_sessionmaker
 from app.models import CaseResultRow, Job, JobStatus
-from tests.api.test_serve import free_port
-from tests.conftest import DATA_DIR, ROOT
+from tests.conftest import DATA_DIR
+from tests.serving import free_port, start_serve, wait_published
 from tests.tiny_problem import TINY_REFERENCE
 
 SLOW = "import time\n\ndef add(a, b):\n    time.sleep(0.6)\n    return a + b\n"
@@ -27,26 +26,6 @@ WRONG = "def add(a, b):\n    return a - b\n"
 CRASH = "def add(a, b):\n    raise ValueError('no')\n"
 CODES = [(SLOW, "accepted"), (WRONG, "wrong_answer"), (SLOW, "accepted"), (CRASH, "runtime_error"),
          (TINY_REFERENCE, "accepted"), (SLOW, "accepted"), (WRONG, "wrong_answer")]
-
-
-def start_serve(env: dict, port: int) -> subprocess.Popen:
-    # Its own session, so one killpg reaches serve, its workers and their fork servers.
-    return subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port),
-                             "--workers", "1"], cwd=ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_ready(client: httpx.Client, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if client.get("/readyz").status_code == 200 and \
-                    client.get("/api/problems/vector-add").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("serve never became ready")
 
 
 def group_alive(pgid: int) -> bool:
@@ -72,7 +51,7 @@ def test_serve_tree_sigkilled_and_restarted_grades_everything_once(tiny_dirs):
     server = start_serve(env, port)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            wait_ready(client)
+            wait_published(client)
             client.post("/api/auth/register", json={"username": "ada", "password": "longenough"})
             token = client.post("/api/auth/login",
                                 json={"username": "ada", "password": "longenough"}).json()["token"]
@@ -98,7 +77,7 @@ def test_serve_tree_sigkilled_and_restarted_grades_everything_once(tiny_dirs):
 
         server = start_serve(env, port)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            wait_ready(client)
+            wait_published(client)
             deadline = time.monotonic() + 180
             while time.monotonic() < deadline:
                 results = [client.get(f"/api/submissions/{i}", headers=headers).json() for i in ids]

@@ -29,8 +29,8 @@ from app.migrate import upgrade
 from app.models import CaseResultRow, Job, JobStatus, Submission
 from app.problems.service import sync_folder
 from tests.api.conftest import auth
-from tests.api.test_serve import free_port
 from tests.conftest import DATA_DIR, ROOT
+from tests.serving import free_port
 
 SLOW = "import time\n\ndef add(a, b):\n    time.sleep(0.5)\n    return a + b\n"
 

@@ -12,7 +12,6 @@ as is /readyz's documented 503 (no worker); any other 5xx fails.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -29,6 +28,7 @@ from app.auth.service import issue_token, register, service_token
 from app.main import create_app
 from app.models import Role
 from tests.api.conftest import make_stack
+from tests.serving import free_port
 
 EXAMPLES = 60
 
@@ -63,9 +63,7 @@ def fuzz_server(tmp_path_factory, tiny_dirs):
 
     import uvicorn
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(config), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -20,6 +20,7 @@ from app.main import create_app
 from app.models import ApiToken, Submission
 from app.security import hash_token
 from tests.api.conftest import auth
+from tests.serving import free_port
 from tests.tiny_problem import TINY_REFERENCE
 
 SQL_BITS = ["' OR '1'='1", "x'; DROP TABLE users; --", '" OR ""="', "1; SELECT pg_sleep(5)--",
@@ -187,9 +188,7 @@ def test_body_over_the_cap_is_refused_before_it_is_sent(stack):
     import uvicorn
 
     app = create_app(stack.settings)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
