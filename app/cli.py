@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.config import Settings
+from app.grading.disclosure import public_result
 from app.grading.engine import DataDirUnusable, Grader
 from app.grading.setup import build_grader
 from app.grading.verdicts import GradeResult, Verdict
@@ -77,7 +78,7 @@ def print_result(result: GradeResult) -> None:
         style = "green" if case.verdict is Verdict.ACCEPTED else "red"
         table.add_row(case.name, "visible" if case.visible else "hidden",
                       f"[{style}]{case.verdict.label}[/{style}]", _fmt(case.max_abs_error),
-                      _fmt(case.max_rel_error), f"{case.time_ms:.0f}",
+                      _fmt(case.max_rel_error), f"{case.time_ms:.0f}" if case.visible else "-",
                       (case.message or "").strip().splitlines()[-1:][0] if case.message else "")
     console.print(table)
     style = "green" if result.verdict is Verdict.ACCEPTED else "red"
@@ -101,6 +102,9 @@ def grade(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     problems_dir: ProblemsDir = None,
     reference_dir: ReferenceDir = None,
+    show_hidden: Annotated[bool, typer.Option(
+        "--show-hidden", help="Also print hidden cases' figures and messages (instructors: "
+                              "learners see only what hidden_case_view keeps).")] = False,
 ) -> None:
     """Grade FILE against problem SLUG; exit 0 when accepted, 1 otherwise."""
     if mode not in ("run", "submit"):
@@ -116,6 +120,8 @@ def grade(
         result = grader.grade(problem, code, mode)
     finally:
         grader.sandbox.close()
+    if not show_hidden:
+        result = public_result(result)
     if as_json:
         print(json.dumps({"problem": slug, "mode": mode, **result.to_dict()}, indent=2))
     else:

@@ -7,6 +7,7 @@ descriptors on entry: 0 = request pipe, 1 and 2 = log pipe, 3 = result pipe.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import io
 import linecache
@@ -75,10 +76,18 @@ class _CappedText(io.StringIO):
         return self.getvalue() + ("\n[output truncated]" if self.truncated else "")
 
 
+def _builtin_name(exc: BaseException) -> str:
+    """The nearest built-in exception class's name: the learner names their own classes."""
+    for cls in type(exc).__mro__:
+        if getattr(builtins, cls.__name__, None) is cls:
+            return cls.__name__
+    return "BaseException"
+
+
 def _error_fields(exc: BaseException) -> dict[str, str]:
     """``message``: the exception with only the submission's own frames (capped);
-    ``summary``: the same frames and the exception type, without its message, which
-    is what hidden cases show (a message could echo hidden inputs)."""
+    ``summary``: the nearest built-in exception's name only, which is all a hidden
+    case may show (a type name, a message or a traceback could carry hidden inputs)."""
     try:
         frames = [f for f in traceback.extract_tb(exc.__traceback__)
                   if f.filename == SUBMISSION_FILE]
@@ -88,11 +97,10 @@ def _error_fields(exc: BaseException) -> dict[str, str]:
         text = trace + "".join(traceback.format_exception_only(type(exc), exc))
         if len(text) > MAX_MESSAGE:
             text = text[:MAX_MESSAGE] + "\n[message truncated]"
-        summary = f"{trace}{type(exc).__name__} (message hidden on hidden cases)"
-        return {"message": text, "summary": summary[:MAX_MESSAGE]}
+        return {"message": text, "summary": _builtin_name(exc)}
     except BaseException:  # noqa: BLE001 - a hostile __str__ must not break the runner
         text = f"{type(exc).__name__} (its message could not be printed)"
-        return {"message": text, "summary": text}
+        return {"message": text, "summary": "BaseException"}
 
 
 def _is_memory_error(exc: BaseException) -> bool:

@@ -99,7 +99,8 @@ class CaseOutcome:
         previous one (includes tracing and compilation).
     stdout: what the case printed through ``sys.stdout``/``sys.stderr`` (capped).
     message: error text, trimmed to the submission's own traceback lines.
-    summary: the same without the exception's message (safe to show for hidden cases).
+    summary: the nearest built-in exception's name (learner-controlled like everything
+        here: the grader shows it only if it names a built-in exception).
     line, column: source position for compile errors (1-based), else None.
     """
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from app.grading.compare import compare
+from app.grading.disclosure import exception_label, hidden_case_view
 from app.grading.hints import KnownMistake, Tol, diagnose
 from app.grading.verdicts import CaseResult, GradeResult, Verdict, overall_verdict
 from app.problems.manifest import Case, Problem
@@ -306,15 +307,19 @@ class Grader:
         result = CaseResult(
             name=case.name, visible=case.visible, verdict=Verdict.ACCEPTED,
             expected_shape=list(expected.shape), time_ms=round(outcome.time_ms, 1),
-            stdout=outcome.stdout if case.visible else "", line=outcome.line,
-            column=outcome.column,
+            stdout=outcome.stdout if case.visible else "",
+            line=outcome.line if case.visible else None,
+            column=outcome.column if case.visible else None,
         )
         if outcome.status is not CaseStatus.OK or outcome.output is None:
             result.verdict = _STATUS_VERDICT.get(outcome.status, Verdict.RUNTIME_ERROR)
             result.termination = _TERMINATION.get(outcome.status)
             if outcome.status is CaseStatus.CRASHED:
                 result.termination = "signal" if "signal" in outcome.message else "exit"
-            result.message = outcome.message if case.visible else (outcome.summary or outcome.message)
+            if outcome.status in (CaseStatus.ERROR, CaseStatus.MEMORY):
+                result.error_type = exception_label(outcome.summary)
+            result.message = outcome.message if case.visible else hidden_case_view(
+                result.to_dict())["message"]
             return result
         tolerance = problem.manifest.tolerance
         comparison = compare(expected, outcome.output, tolerance.rtol, tolerance.atol,
@@ -324,13 +329,12 @@ class Grader:
         result.message = comparison.message
         if case.visible and not comparison.ok:
             result.plot = plot_data(expected, outcome.output)
-        if not case.visible and not comparison.ok and comparison.mismatches is not None:
-            # Never print expected values of a hidden case.
-            result.message = (f"{comparison.mismatches} of {expected.size} values differ; "
-                              f"first at index {comparison.first_mismatch}")
         result.max_abs_error = comparison.max_abs_error
         result.max_rel_error = comparison.max_rel_error
         result.tolerance_ratio = comparison.tolerance_ratio
         result.mismatches = comparison.mismatches
         result.first_mismatch = comparison.first_mismatch
+        if not case.visible:
+            # Figures stay in the record for `check`; learners get hidden_case_view.
+            result.message = hidden_case_view(result.to_dict())["message"]
         return result

@@ -51,6 +51,7 @@ class CaseResult:
     hint: str | None = None  # what misunderstanding the output suggests (never leaks hidden inputs)
     hint_category: str | None = None  # the hint's label, one of app.grading.hints.CATEGORIES
     plot: dict[str, Any] | None = None  # visible wrong answers: flattened expected/actual (plot_data)
+    error_type: str | None = None  # runtime errors: the nearest built-in exception's name
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

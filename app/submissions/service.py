@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app import queue
 from app.config import Settings
 from app.errors import NotFound, PayloadTooLarge, RateLimited
+from app.grading.disclosure import hidden_case_view
 from app.models import Mode, Role, Submission, User
 from app.problems.service import visible_problem
 from app.submissions import repository
@@ -44,11 +45,12 @@ def get_visible(session: Session, user: User, submission_id: int):
 
 
 def case_out(row) -> CaseOut:  # noqa: ANN001
+    """The public view of a case row; a hidden case goes through ``hidden_case_view``
+    (old rows too, which were stored with exact figures)."""
     data = dict(row.data)
     data.update(name=row.name, visible=row.visible, verdict=row.verdict)
     if not row.visible:
-        data["stdout"] = ""
-        data["plot"] = None  # never send a hidden case's values
+        data = hidden_case_view(data)
     return CaseOut.model_validate({k: v for k, v in data.items() if k in CaseOut.model_fields})
 
 

@@ -110,3 +110,18 @@ def test_check_fails_when_a_pack_reference_is_mutated(tmp_path: Path):
     assert done.returncode == 1
     assert f"FAIL {slug}: solutions/correct/" in done.stdout
     assert "expected accepted; case 'worked-example'" in done.stdout
+
+
+def test_grade_json_shows_hidden_cases_as_learners_see_them(tmp_path):
+    problems, reference = write_tiny_problem(tmp_path)
+    probe = tmp_path / "probe.py"
+    probe.write_text("import numpy as np\n\ndef add(a, b):\n    out = np.zeros_like(a + b)\n"
+                     "    if len(a) > 3:\n        out[0] = 1000.0\n"
+                     "        raise type('LEAK' + str(a[0]), (Exception,), {})()\n    return out\n")
+    base = ("grade", "vector-add", str(probe), "--json", "--problems-dir", str(problems),
+            "--reference-dir", str(reference))
+    hidden = json.loads(tj(*base).stdout)["cases"][1]
+    assert hidden["verdict"] == "runtime_error" and "LEAK" not in json.dumps(hidden)
+    assert hidden["message"].startswith("Your code raised Exception on this hidden case")
+    shown = json.loads(tj(*base, "--show-hidden").stdout)["cases"][1]
+    assert shown["error_type"] == "Exception" and shown["time_ms"] > 0

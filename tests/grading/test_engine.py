@@ -69,7 +69,7 @@ def test_hidden_case_message_never_shows_expected_values(grader, tiny):
     result = grade(grader, tiny, "def add(a, b):\n    return a - b\n")
     hidden = result.cases[1]
     assert hidden.verdict is Verdict.WRONG_ANSWER
-    assert "expected" not in hidden.message and "values differ" in hidden.message
+    assert "expected" not in hidden.message and "outside the tolerance" in hidden.message
     assert hidden.plot is None  # a picture would show a hidden case's values
 
 
@@ -109,7 +109,8 @@ def test_hidden_case_error_hides_the_exception_message(grader, tiny):
     result = grade(grader, tiny, code)
     hidden = result.cases[1]
     assert hidden.verdict is Verdict.RUNTIME_ERROR
-    assert hidden.message.endswith("ValueError (message hidden on hidden cases)")
+    assert hidden.message.startswith("Your code raised ValueError on this hidden case")
+    assert "secret" not in hidden.message and "line" not in hidden.message
     assert result.cases[0].verdict is Verdict.ACCEPTED
 
 
