@@ -3,6 +3,7 @@ case results, the job queue and worker heartbeats."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -68,10 +69,23 @@ class VersionStatus(StrEnum):
 Timestamp = DateTime(timezone=True)
 
 
+def username_key(username: str) -> str:
+    """The form usernames are compared in: NFKC, then case-folded (``Alice`` is ``alice``)."""
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
+def _username_key_default(context: Any) -> str:
+    return username_key(context.get_current_parameters()["username"])
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    # Unique: no two accounts whose names differ only in case or Unicode form.  Accounts
+    # that collided before migration 0006 keep working under "<key>#<id>" (see there).
+    username_key: Mapped[str] = mapped_column(String(96), unique=True, index=True,
+                                              default=_username_key_default)
     password_hash: Mapped[str | None] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.LEARNER)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -1,7 +1,9 @@
 """Rate limits (moving windows from the ``limits`` library, per API process).
 
-Every request is limited per client IP (``PerIpLimit``, health probes exempt); login
-attempts are limited per client IP and per username (brute force); submissions per
+Every request is limited per client IP (``PerIpLimit``, health probes exempt); failed
+logins are limited per client IP and per (username, client IP) pair, so guessing from
+one address cannot lock the owner out from another, and a correct password never
+counts (brute force); submissions per
 user are additionally limited in the database (``submissions.service``) so the limit
 holds across API replicas.  The client IP is the peer address uvicorn reports (behind
 a proxy, run uvicorn with ``--forwarded-allow-ips`` so it is the real client).
@@ -18,26 +20,35 @@ from limits import RateLimitItem, parse, storage, strategies
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import RateLimited
+from app.models import username_key
 
 _limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
-LOGIN_PER_IP = parse("20/minute")
-LOGIN_PER_USER = parse("10/minute")
+LOGIN_FAILURES_PER_IP = parse("20/minute")
+LOGIN_FAILURES_PER_USER_AND_IP = parse("10/minute")
 
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _hit(item: RateLimitItem, *keys: str) -> None:
-    if not _limiter.hit(item, *keys):
-        reset = _limiter.get_window_stats(item, *keys).reset_time
-        retry = max(1, math.ceil(reset - time.time()))
-        raise RateLimited(f"too many requests; retry in {retry} s", retry)
+def _login_windows(request: Request, username: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+    ip = client_ip(request)
+    return [(LOGIN_FAILURES_PER_IP, ("login-ip", ip)),
+            (LOGIN_FAILURES_PER_USER_AND_IP, ("login-user", username_key(username), ip))]
 
 
-def limit_login(request: Request, username: str) -> None:
-    _hit(LOGIN_PER_IP, "login-ip", client_ip(request))
-    _hit(LOGIN_PER_USER, "login-user", username.lower())
+def check_login(request: Request, username: str) -> None:
+    """429 if this client has failed too often (for anyone, or for this username)."""
+    for item, keys in _login_windows(request, username):
+        if not _limiter.test(item, *keys):
+            reset = _limiter.get_window_stats(item, *keys).reset_time
+            retry = max(1, math.ceil(reset - time.time()))
+            raise RateLimited(f"too many failed logins; retry in {retry} s", retry)
+
+
+def record_login_failure(request: Request, username: str) -> None:
+    for item, keys in _login_windows(request, username):
+        _limiter.hit(item, *keys)
 
 
 def reset() -> None:

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Request, Response
 from app.auth import service
 from app.auth.schemas import Credentials, LoginIn, TokenOut, UserOut
 from app.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
-from app.ratelimit import limit_login
+from app.errors import Unauthorized
+from app.ratelimit import check_login, record_login_failure
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -26,8 +27,12 @@ def register(body: Credentials, session: SessionDep) -> UserOut:
 def login(body: LoginIn, request: Request, response: Response, session: SessionDep,
           settings: SettingsDep) -> TokenOut:
     """Exchange username and password for a bearer token (also set as a session cookie)."""
-    limit_login(request, body.username)
-    user, token = service.login(session, body.username, body.password, settings.token_ttl_days)
+    check_login(request, body.username)
+    try:
+        user, token = service.login(session, body.username, body.password, settings.token_ttl_days)
+    except Unauthorized:
+        record_login_failure(request, body.username)
+        raise
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         max_age=settings.token_ttl_days * 86400, secure=request.url.scheme == "https")
     return TokenOut(token=token, user=_out(user))

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.models import ApiToken, User
+from app.models import ApiToken, User, username_key
 
 
 def user_by_name(session: Session, username: str) -> User | None:
-    return session.scalars(select(User).where(User.username == username)).first()
+    """The account ``username`` names: its exact spelling first (accounts that collided
+    before migration 0006 keep theirs), else the one with its normalised key."""
+    found = session.scalars(select(User).where(
+        or_(User.username == username, User.username_key == username_key(username)))).all()
+    return next((u for u in found if u.username == username), found[0] if found else None)
 
 
 def token_user(session: Session, token_hash: str, moment: datetime) -> User | None:

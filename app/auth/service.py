@@ -38,8 +38,10 @@ def issue_token(session: Session, user: User, name: str = "", ttl_days: int | No
 
 
 def login(session: Session, username: str, password: str, ttl_days: int) -> tuple[User, str]:
+    """The user and a new token; one answer, at one argon2 verification's cost, for an
+    unknown user, a token-only account (no password) and a wrong password."""
     user = repository.user_by_name(session, username)
-    if user is None:
+    if user is None or user.password_hash is None:
         verify_password(_DUMMY_HASH, password)
         raise Unauthorized("wrong username or password")
     if not verify_password(user.password_hash, password):
