@@ -1,4 +1,5 @@
-"""ASGI middleware: refuse request bodies over a size cap with 413, before reading them."""
+"""ASGI middleware: refuse request bodies over a size cap with 413 (before reading them
+when they declare a length), and mark every response ``nosniff``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,29 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyTooLarge(Exception):
-    pass
+    """A body without Content-Length (chunked) grew past the cap while being read."""
+
+
+class NoSniff:
+    """ASGI middleware: ``X-Content-Type-Options: nosniff`` on every response, so a
+    browser never runs a JSON or text answer as a script or a page."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() != b"x-content-type-options"]
+                message = {**message, "headers": [*headers, (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        await self.app(scope, receive, with_header)
 
 
 class BodyLimit:
@@ -39,19 +62,26 @@ class BodyLimit:
                     await self._reject(send)
                     return
         received = 0
-        started = False
+        started = too_large = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise BodyTooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            # FastAPI turns any error while reading a body into its own 400: once the
+            # body is over the cap, whatever the app answers is replaced by the 413.
+            if too_large and not started:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -59,5 +89,6 @@ class BodyLimit:
         try:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
-            if not started:
-                await self._reject(send)
+            pass
+        if too_large and not started:
+            await self._reject(send)

@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
-from app import metrics, queue
+from app import apidocs, metrics, queue
 from app.auth.endpoints import router as auth_router
-from app.bodylimit import BodyLimit
+from app.bodylimit import BodyLimit, NoSniff
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import ERROR_RESPONSES, install_handlers
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(title="TensorJudge", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # served by app.apidocs, without a CDN
                   description="Grader for machine-learning coding exercises. Errors are "
                               "`{\"error\", \"detail\"}` with a 4xx status.")
     app.state.settings = settings
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(submissions_router, responses=ERROR_RESPONSES)
     app.include_router(web_router)  # the learner's pages (not in the OpenAPI schema)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    apidocs.install(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict:
@@ -77,4 +79,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outermost: a flood is refused before its body is read or a session is opened.
     app.add_middleware(PerIpLimit, per_minute=settings.requests_per_ip_per_minute)
+    app.add_middleware(NoSniff)  # outside everything, so 429s and 413s carry it too
     return app
