@@ -13,6 +13,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -74,11 +75,26 @@ def _page(request: Request, template: str, user: User | None, status: int = 200,
     return response
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: an open redirect after sign-in would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+def _unsafe_char(char: str) -> bool:
+    # Browsers drop tabs and newlines inside URLs ("/\t/evil" becomes "//evil") and read
+    # "\\" as "/"; other control characters have no business in a path either.
+    return char == "\\" or ord(char) < 0x20 or ord(char) == 0x7F
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` if it is a path on this site, else "/": an open redirect after
+    sign-in would help phishing.  No scheme, no host, one leading "/", and no control
+    character or backslash in it, raw or percent-decoded."""
+    if not target:
+        return "/"
+    for form in (target, unquote(target)):
+        if any(_unsafe_char(char) for char in form) or not form.startswith("/") \
+                or form.startswith("//"):
+            return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -99,13 +115,13 @@ def problem_list(request: Request, session: SessionDep) -> HTMLResponse:
 @router.get("/signin", response_class=HTMLResponse)
 def sign_in(request: Request, session: SessionDep, next_url: NextUrl = None) -> HTMLResponse:
     return _page(request, "auth.html", page_user(request, session), mode="signin",
-                 next_url=_safe_next(next_url))
+                 next_url=safe_next(next_url))
 
 
 @router.get("/signup", response_class=HTMLResponse)
 def sign_up(request: Request, session: SessionDep, next_url: NextUrl = None) -> HTMLResponse:
     return _page(request, "auth.html", page_user(request, session), mode="signup",
-                 next_url=_safe_next(next_url))
+                 next_url=safe_next(next_url))
 
 
 @router.get("/problems/{slug}", response_class=HTMLResponse)

@@ -7,6 +7,8 @@ import gzip
 import json
 import re
 
+import pytest
+
 from app.web.endpoints import STATIC_DIR
 from tests.api.conftest import auth
 from tests.tiny_problem import TINY_REFERENCE
@@ -65,6 +67,19 @@ def test_sign_in_returns_only_to_same_site_paths(stack):
     assert next_of("/signin?next=//evil.example/") == "/"
     assert next_of("/signup?next=https://evil.example/") == "/"
     assert next_of("/signin?next=/\\evil.example") == "/"
+    assert next_of("/signin?next=/problems/vector-add%3Fmode%3Drun") == "/problems/vector-add?mode=run"
+
+
+@pytest.mark.parametrize("target", [
+    "/%09/evil.example", "/%0a/evil.example", "/%0d/evil.example", "/%0D%0A/evil.example",
+    "//evil.example", "/%5Cevil.example", "/%2509/evil.example", "/%255Cevil.example",
+    "/%252F/evil.example", "https://evil.example/", "javascript:alert(1)", "%0a", "evil.example",
+])
+@pytest.mark.parametrize("page", ["/signin", "/signup"])
+def test_next_is_a_path_on_this_site_or_nothing(stack, page, target):
+    body = stack.client.get(f"{page}?next={target}").text
+    assert re.search(r'data-next="([^"]*)"', body).group(1) == "/"
+    assert "evil" not in body
 
 
 def test_pages_stay_out_of_the_openapi_schema(stack):
