@@ -1,9 +1,10 @@
-"""The API docs (Swagger UI at /docs, ReDoc at /redoc) served from this site only.
+"""The API docs (Swagger UI at /docs) served from this site only.
 
-FastAPI's defaults load both from a public CDN with an inline script, which the site's
-CSP forbids.  The assets come from the pinned ``fastapi-offline`` package instead (it
-ships Swagger UI's and ReDoc's built files), and Swagger UI starts from a script served
-here, so the pages run under the same CSP as every other page.
+FastAPI's default loads Swagger UI from a public CDN with an inline script, which the
+site's CSP forbids.  The assets come from the pinned ``fastapi-offline`` package instead
+(it ships Swagger UI's built files), and Swagger UI starts from a script served here, so
+the page runs under the same CSP as every other page.  There is no /redoc: ReDoc's
+bundle fetches its logo from its vendor's CDN, and one docs page is enough.
 """
 
 from __future__ import annotations
@@ -29,16 +30,10 @@ _SWAGGER = f"""<!doctype html>
 <script src="{PREFIX}/start-swagger.js"></script></body></html>
 """
 
-_REDOC = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>TensorJudge API</title>
-<link rel="icon" href="{PREFIX}/favicon.png"></head>
-<body><redoc spec-url="/openapi.json"></redoc>
-<script src="{PREFIX}/redoc.standalone.js"></script></body></html>
-"""
-
 _START_SWAGGER = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui",
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
-  layout: "BaseLayout", deepLinking: true});
+  layout: "BaseLayout", deepLinking: true,
+  validatorUrl: null});  // else it shows a badge fetched from validator.swagger.io
 """
 
 router = APIRouter(include_in_schema=False)
@@ -51,11 +46,6 @@ def _page(html: str) -> HTMLResponse:
 @router.get("/docs")
 def swagger_ui() -> HTMLResponse:
     return _page(_SWAGGER)
-
-
-@router.get("/redoc")
-def redoc() -> HTMLResponse:
-    return _page(_REDOC)
 
 
 @router.get(f"{PREFIX}/start-swagger.js")

@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(title="TensorJudge", version="0.1.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None,  # served by app.apidocs, without a CDN
+                  docs_url=None, redoc_url=None,  # /docs from app.apidocs, without a CDN
                   description="Grader for machine-learning coding exercises. Errors are "
                               "`{\"error\", \"detail\"}` with a 4xx status.")
     app.state.settings = settings
