@@ -24,6 +24,7 @@ from rich.progress import Progress
 
 from app.grading.engine import Grader, ReferenceFailed
 from app.grading.verdicts import GradeResult, Verdict
+from app.models import Mode
 from app.problems.manifest import InvalidProblem, Problem, discover, load_problem
 
 
@@ -95,7 +96,7 @@ def check_problem(grader: Grader, folder: Path, reference_dir: Path,
     for solution in problem.solutions:
         name = str(solution.path.relative_to(folder))
         step(name)
-        result = grader.grade(problem, solution.code, "submit",
+        result = grader.grade(problem, solution.code, Mode.SUBMIT,
                               stop_on_failure=solution.expect is not Verdict.ACCEPTED)
         ok = result.verdict is solution.expect
         detail = result.verdict.value + ("" if ok else f" (expected {solution.expect.value}; "
@@ -104,7 +105,7 @@ def check_problem(grader: Grader, folder: Path, reference_dir: Path,
         if solution.expect is Verdict.ACCEPTED and ok:
             _note_margin(report, name, result)
     step("starter.py")
-    starter = grader.grade(problem, problem.starter, "submit", stop_on_failure=True)
+    starter = grader.grade(problem, problem.starter, Mode.SUBMIT, stop_on_failure=True)
     report.add("starter.py", starter.verdict is not Verdict.ACCEPTED,
                starter.verdict.value + (" (the starter must not pass)"
                                         if starter.verdict is Verdict.ACCEPTED else ""))

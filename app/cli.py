@@ -20,8 +20,9 @@ from app.grading.disclosure import public_result
 from app.grading.engine import DataDirUnusable, Grader
 from app.grading.setup import build_grader
 from app.grading.verdicts import GradeResult, Verdict
+from app.models import Mode
 from app.problems.manifest import InvalidProblem, Problem, load_problem
-from sandbox.selfcheck import IsolationUnavailable
+from sandbox import IsolationUnavailable
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="TensorJudge: grade ML coding exercises in a sandbox.")
@@ -117,7 +118,7 @@ def grade(
         raise _usage_error(f"cannot read {file}: {exc}") from exc
     grader = open_grader(settings)
     try:
-        result = grader.grade(problem, code, mode)
+        result = grader.grade(problem, code, Mode(mode))
     finally:
         grader.sandbox.close()
     if not show_hidden:
@@ -171,10 +172,10 @@ def serve(
 
     import uvicorn
 
+    from app.jobs.pool import WorkerPool
     from app.main import create_app
     from app.migrate import upgrade
     from app.problems.service import sync_folder
-    from app.processes import WorkerPool
 
     settings = _settings()
     upgrade(settings.db_url)
@@ -204,11 +205,11 @@ def worker(
     import signal
     import threading
 
-    from app.processes import EXIT_ISOLATION, WorkerPool
-    from app.worker import Worker
+    from app.jobs.pool import EXIT_ISOLATION, WorkerPool
+    from app.jobs.worker import Worker
 
     if parent_pid is not None:  # started by a pool: never outlive it
-        from sandbox.parent import die_with_parent
+        from sandbox import die_with_parent
 
         die_with_parent(parent_pid)
     settings = _settings()

@@ -16,7 +16,10 @@ class Settings(BaseSettings):
     problems_dir / reference_dir: where problem folders and reference solutions live.
     scratch_root: per-run scratch directories (on tmpfs, charged to the run's cgroup).
     sandbox_disable_layers: DEVELOPMENT ONLY, comma-separated layer names to skip;
-        logged loudly and reported by the service.  Empty by default.
+        logged loudly and reported by the service.  Empty by default.  Workers refuse
+        to start with it unless ``development`` is also set.
+    development: marks a developer's machine (``TENSORJUDGE_DEVELOPMENT=1``); the only
+        thing it permits is ``sandbox_disable_layers``.
     """
 
     model_config = SettingsConfigDict(env_prefix="TENSORJUDGE_", extra="ignore")
@@ -26,6 +29,7 @@ class Settings(BaseSettings):
     reference_dir: Path = PROJECT_ROOT / "reference"
     scratch_root: str = "/dev/shm/tensorjudge-scratch"
     sandbox_disable_layers: str = ""
+    development: bool = False
     database_url: str = ""  # default: SQLite file under data_dir
     max_code_bytes: int = 64 * 1024
     max_body_bytes: int = 1024 * 1024
@@ -48,9 +52,10 @@ class Settings(BaseSettings):
         return tuple(n.strip() for n in self.sandbox_disable_layers.split(",") if n.strip())
 
     @property
-    def expected_cache_dir(self) -> Path:
-        return self.data_dir / "expected"
-
-    @property
-    def xla_cache_dir(self) -> Path:
-        return self.data_dir / "xla-cache"
+    def layers_override_refused(self) -> str | None:
+        """Why disabled sandbox layers are refused here (no development flag), or None."""
+        if not self.disabled_layers or self.development:
+            return None
+        return (f"TENSORJUDGE_SANDBOX_DISABLE_LAYERS turns off sandbox layers "
+                f"({', '.join(self.disabled_layers)}); that is refused unless "
+                f"TENSORJUDGE_DEVELOPMENT=1 is also set (a developer's machine, never production)")

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 
-from app import apidocs, metrics, queue
+from app import apidocs, metrics
 from app.auth.endpoints import router as auth_router
 from app.bodylimit import BodyLimit, NoSniff
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import ERROR_RESPONSES, install_handlers
+from app.jobs import repository as jobs
 from app.notify import Listener, socket_path
 from app.problems.endpoints import router as problems_router
 from app.ratelimit import PerIpLimit
@@ -57,19 +58,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness; also reports any sandbox layer an operator disabled (development only)."""
         return {"status": "ok", "sandbox_disabled_layers": list(settings.disabled_layers)}
 
+    refused = settings.layers_override_refused
+
     @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready (body says why)"}})
     def readyz(request: Request) -> JSONResponse:
         """Ready when the database answers and a worker that passed the sandbox
-        self-check has sent a heartbeat recently."""
-        checks = {"database": False, "workers": 0}
+        self-check has sent a heartbeat recently; never while sandbox layers are
+        disabled without the development flag (the body says so)."""
+        checks: dict[str, Any] = {"database": False, "workers": 0}
+        if settings.disabled_layers:
+            checks["sandbox_disabled_layers"] = list(settings.disabled_layers)
+            checks["development"] = settings.development
+        if refused:
+            checks["refused"] = refused
         try:
             with request.app.state.sessions() as session:
-                session.execute(text("SELECT 1"))
-                checks["database"] = True
-                checks["workers"] = queue.fresh_workers(session, settings.worker_fresh_s)
+                checks["database"] = jobs.database_answers(session)
+                checks["workers"] = jobs.fresh_workers(session, settings.worker_fresh_s)
         except Exception as exc:  # the database is down: not ready, say why
             checks["error"] = type(exc).__name__
-        ready = checks["database"] and checks["workers"] > 0
+        ready = checks["database"] and checks["workers"] > 0 and not refused
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
     metrics.install(app, settings.worker_fresh_s)

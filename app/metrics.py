@@ -16,11 +16,9 @@ from fastapi import Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from app import queue
-from app.models import CaseResultRow, Submission, SubmissionStatus
+from app.jobs import repository
 
 BUCKETS_S = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 TERMINATIONS = ("time", "memory", "output", "signal")
@@ -47,31 +45,21 @@ class DatabaseCollector(Collector):
         with self.sessions() as session:
             by_verdict = CounterMetricFamily("tensorjudge_submissions", "Finished submissions",
                                              labels=["verdict", "mode"])
-            for verdict, mode, n in session.execute(
-                    select(Submission.verdict, Submission.mode, func.count())
-                    .where(Submission.status == SubmissionStatus.DONE)
-                    .group_by(Submission.verdict, Submission.mode)):
+            for verdict, mode, n in repository.verdict_counts(session):
                 by_verdict.add_metric([verdict or "none", mode.value], n)
             yield by_verdict
             yield GaugeMetricFamily("tensorjudge_queue_depth", "Jobs waiting for a worker",
-                                    value=queue.depth(session))
+                                    value=repository.depth(session))
             yield GaugeMetricFamily("tensorjudge_workers_active",
                                     "Workers with a heartbeat in the freshness window",
-                                    value=queue.fresh_workers(session, self.fresh_s))
+                                    value=repository.fresh_workers(session, self.fresh_s))
             ended = CounterMetricFamily("tensorjudge_sandbox_terminations",
                                         "Cases ended by a sandbox limit", labels=["reason"])
-            counts = dict(session.execute(
-                select(CaseResultRow.termination, func.count())
-                .where(CaseResultRow.termination.is_not(None))
-                .group_by(CaseResultRow.termination)).all())
+            counts = repository.termination_counts(session)
             for reason in TERMINATIONS:
                 ended.add_metric([reason], counts.get(reason, 0))
             yield ended
-            rows = session.execute(
-                select(Submission.created_at, Submission.started_at, Submission.grading_ms)
-                .where(Submission.status == SubmissionStatus.DONE,
-                       Submission.started_at.is_not(None))
-                .order_by(Submission.id.desc()).limit(RECENT)).all()
+            rows = repository.recent_timings(session, RECENT)
         yield _histogram("tensorjudge_queue_wait_seconds",
                          f"Submit to grading start, last {RECENT} submissions",
                          [max(0.0, (s - c).total_seconds()) for c, s, _ in rows])
@@ -86,7 +74,7 @@ def install(app, fresh_s: float) -> None:  # noqa: ANN001
     latency = Histogram("tensorjudge_http_request_seconds", "HTTP request latency",
                         ["method", "route", "status"], registry=registry,
                         buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0))
-    state = {"collector": None}
+    state: dict[str, DatabaseCollector | None] = {"collector": None}
 
     @app.middleware("http")
     async def _time(request: Request, call_next):  # noqa: ANN001, ANN202
@@ -102,6 +90,6 @@ def install(app, fresh_s: float) -> None:  # noqa: ANN001
     def metrics(request: Request) -> Response:
         if state["collector"] is None:
             # The session maker exists only once the lifespan has started.
-            state["collector"] = DatabaseCollector(request.app.state.sessions, fresh_s)
-            registry.register(state["collector"])
+            collector = state["collector"] = DatabaseCollector(request.app.state.sessions, fresh_s)
+            registry.register(collector)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

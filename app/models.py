@@ -103,7 +103,7 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="raise")
 
 
-class Problem(Base):
+class ProblemRow(Base):
     __tablename__ = "problems"
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)

@@ -5,7 +5,7 @@
 Every file ``bench/hint_corpus/<slug>/*.py`` is a wrong submission written the way a
 learner would, different from the problem's ``solutions/wrong/``, whose first line
 names the misunderstanding a teacher would name: ``# label: <category>`` (the
-vocabulary is ``app.grading.hints.CATEGORIES``).  Each is graded in "submit" mode
+vocabulary is ``app.problems.mistakes.CATEGORIES``).  Each is graded in "submit" mode
 through the real ``Grader`` and ``Sandbox``.  Its hint is the first wrong case's hint
 in case order (what a learner reads first):
 
@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.grading.engine import Grader  # noqa: E402
-from app.grading.hints import CATEGORIES  # noqa: E402
 from app.grading.verdicts import GradeResult, Verdict  # noqa: E402
 from app.problems.manifest import load_problem  # noqa: E402
+from app.problems.mistakes import CATEGORIES  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 
 

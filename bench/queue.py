@@ -5,7 +5,7 @@
 
 For each claimer count, creates a fresh database, applies the migrations, fills the
 queue with ``--jobs`` jobs, then starts that many claimer *processes*.  Each one does
-what a worker does per job, minus the grading: claim (``app.queue.claim``: UPDATE ...
+what a worker does per job, minus the grading: claim (``app.jobs.repository.claim``: UPDATE ...
 WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)), then, in a second
 transaction, lock the job as its owner and mark it done (``lock_owned`` + ``finish``).
 Prints claims per second, and proves there were no double claims: every job was
@@ -35,8 +35,8 @@ import uuid  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app import queue  # noqa: E402
 from app.db import make_engine, make_sessionmaker, normalize_url  # noqa: E402
+from app.jobs import repository as queue  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import Job, JobKind, JobStatus  # noqa: E402
 

@@ -1,16 +1,27 @@
 """The only place untrusted code runs.  Threat model: ``sandbox/THREATS.md``.
 
-Public surface::
+Public surface (the app imports nothing else from ``sandbox``)::
 
-    with Sandbox() as box:
-        result = box.run(RunRequest(...), Limits(...), on_case=callback)
+    box = Sandbox(scratch_root=..., disabled_layers=())
+    check(box, private_paths=[...])          # fail closed: raises IsolationUnavailable
+    result = box.run(RunRequest(...), Limits(...), on_case=callback)
+    box.close()
 
 ``run`` executes the submission on every case in one confined child of a warm
 fork server and returns a ``RunResult`` of per-case outcomes (arrays, errors,
 timings).  It never compares anything: the expected outputs never enter here.
+``STACK`` names the numerical stack outputs depend on (cache keys include it);
+``unsearchable_ancestor`` tells whether the sandbox uid can reach a directory;
+``die_with_parent`` ties a worker process to the one that started it;
+``builtin_source(name)`` is the code of a built-in harness (``BUILTIN_NAMES``).
 """
 
-from sandbox.supervisor import Sandbox, SandboxError
+from sandbox.errors import SandboxError
+from sandbox.harnesses import BUILTIN_NAMES, builtin_source
+from sandbox.parent import die_with_parent
+from sandbox.selfcheck import IsolationUnavailable, check, unsearchable_ancestor
+from sandbox.stack import STACK
+from sandbox.supervisor import Sandbox
 from sandbox.types import (
     CaseOutcome,
     CaseSpec,
@@ -22,6 +33,7 @@ from sandbox.types import (
 )
 
 __all__ = [
-    "CaseOutcome", "CaseSpec", "CaseStatus", "Limits", "RunRequest", "RunResult",
-    "Sandbox", "SandboxError", "Termination",
+    "BUILTIN_NAMES", "STACK", "CaseOutcome", "CaseSpec", "CaseStatus", "IsolationUnavailable",
+    "Limits", "RunRequest", "RunResult", "Sandbox", "SandboxError", "Termination",
+    "builtin_source", "check", "die_with_parent", "unsearchable_ancestor",
 ]

@@ -15,6 +15,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -107,7 +108,7 @@ def _is_memory_error(exc: BaseException) -> bool:
     return isinstance(exc, MemoryError) or "RESOURCE_EXHAUSTED" in str(exc)[:500]
 
 
-def _case_inputs(meta: dict[str, Any], arrays: dict[str, np.ndarray], index: int) -> dict:
+def _case_inputs(meta: dict[str, Any], arrays: dict[str, np.ndarray], index: int) -> dict[str, Any]:
     inputs: dict[str, Any] = dict(meta["scalars"][index])
     prefix = f"c{index}/"
     for key, array in arrays.items():
@@ -129,14 +130,15 @@ def _to_output(value: Any) -> np.ndarray:
 def _configure_jax(meta: dict[str, Any]) -> None:
     import jax
 
-    jax.config.update("jax_platforms", "cpu")
+    update: Callable[[str, Any], None] = jax.config.update  # jax leaves it unannotated
+    update("jax_platforms", "cpu")
     cache_dir = meta.get("cache_dir")
     if cache_dir:
-        jax.config.update("jax_compilation_cache_dir", cache_dir)
-        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+        update("jax_compilation_cache_dir", cache_dir)
+        update("jax_persistent_cache_min_entry_size_bytes", 0)
         # A learner's run reads the cache but never attempts a write.
         min_time = 0.0 if meta.get("cache_writable") else 1e9
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", min_time)
+        update("jax_persistent_cache_min_compile_time_secs", min_time)
 
 
 def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
@@ -152,7 +154,7 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
     n_cases = len(meta["cases"])
     outs = [_CappedText(MAX_CASE_STDOUT) for _ in range(n_cases)]
     traced = [0.0] * n_cases
-    current: list = [None, 0.0]  # the case being traced, since when
+    current: list[Any] = [None, 0.0]  # the case being traced, since when
 
     def stop_clock() -> None:
         if current[0] is not None:

@@ -49,7 +49,7 @@ def program_key(traced: Any) -> str | None:
     return digest.hexdigest()
 
 
-def run_program(function: Any, args: tuple, cache_dir: str | None, writable: bool,
+def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, writable: bool,
                 on_traced: Any = None) -> Any:
     """``function(*args)`` compiled once; through the exported-program cache when possible.
 
@@ -62,9 +62,10 @@ def run_program(function: Any, args: tuple, cache_dir: str | None, writable: boo
     if on_traced is not None:
         on_traced()
     key = program_key(traced) if cache_dir else None
-    if key is None:
+    if key is None or cache_dir is None:
         return traced.lower().compile()(*args)
     path = Path(cache_dir) / f"{PREFIX}{key}.jaxexport"
+    blob: bytes | bytearray | None
     try:
         blob = path.read_bytes()
     except OSError:

@@ -97,9 +97,9 @@ def layer_problems() -> dict[str, str]:
                            "virtualenv from a system Python (see README)")
     for layer, probe in (("cgroup", cgroups.available), ("landlock", landlock.available),
                          ("seccomp", seccomp_filter.available)):
-        reason = probe()
-        if reason and layer not in problems:
-            problems[layer] = reason
+        found = probe()
+        if found and layer not in problems:
+            problems[layer] = found
     return problems
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set everything up, then run the whole test suite: lint, pytest, and `tensorjudge check`.
+# Set everything up, then run the whole test suite: lint, type check, pytest, and `tensorjudge check`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -9,5 +9,6 @@ if [ -z "${TENSORJUDGE_TEST_PG_HOST:-}" ] && ! pg_isready -q -h 127.0.0.1 -p 543
     for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 .venv/bin/ruff check .
+.venv/bin/mypy  # app/ and sandbox/ (strict on sandbox/): [tool.mypy] in pyproject.toml
 .venv/bin/pytest -p no:cacheprovider "$@"
 .venv/bin/tensorjudge check -j 2 --junit artifacts/check-junit.xml

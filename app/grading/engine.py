@@ -14,24 +14,29 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
 from app.grading.compare import compare
 from app.grading.disclosure import exception_label, hidden_case_view
-from app.grading.hints import KnownMistake, Tol, diagnose
+from app.grading.hints import Tol, diagnose
 from app.grading.verdicts import CaseResult, GradeResult, Verdict, overall_verdict
+from app.models import Mode
 from app.problems.manifest import Case, Problem
-from sandbox import CaseOutcome, CaseSpec, CaseStatus, Limits, RunRequest, Sandbox
-from sandbox.selfcheck import unsearchable_ancestor
-from sandbox.supervisor import CHILD_XLA_FLAGS
+from app.problems.mistakes import KnownMistake
+from sandbox import (
+    STACK,
+    CaseOutcome,
+    CaseSpec,
+    CaseStatus,
+    Limits,
+    RunRequest,
+    Sandbox,
+    unsearchable_ancestor,
+)
 
 log = logging.getLogger("tensorjudge.grading")
-
-STACK = (*(f"{name}=={version(name)}" for name in ("jax", "jaxlib", "flax", "numpy")),
-         f"child XLA_FLAGS={CHILD_XLA_FLAGS}")
 
 _TERMINATION = {CaseStatus.TIME: "time", CaseStatus.MEMORY: "memory",
                 CaseStatus.OUTPUT: "output"}
@@ -225,7 +230,7 @@ class Grader:
         cases as one program (``run_cases``) compiles a different program for mode
         "run" than for "submit", and the reference run is the only one that may write
         the compile cache."""
-        visible = problem.select("run")
+        visible = problem.select(Mode.RUN)
         if not visible or len(visible) == len(problem.cases):
             return
         request = RunRequest(
@@ -235,7 +240,7 @@ class Grader:
         )
         self.sandbox.run(request, limits_for(problem))
 
-    def grade(self, problem: Problem, code: str, mode: str = "submit",
+    def grade(self, problem: Problem, code: str, mode: Mode = Mode.SUBMIT,
               on_case: Callable[[CaseResult], None] | None = None,
               stop_on_failure: bool = False) -> GradeResult:
         """Grade ``code``: mode "run" uses the visible cases, "submit" all of them.

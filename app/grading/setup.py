@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+
 from app.config import Settings
 from app.grading.engine import Grader
-from sandbox import Sandbox
-from sandbox.selfcheck import check
+from sandbox import IsolationUnavailable, Sandbox, check
+
+log = logging.getLogger("tensorjudge.worker")
 
 
 def build_grader(settings: Settings) -> Grader:
     """Start a sandbox, prove its isolation, wrap it in a ``Grader``.
 
-    Raises ``sandbox.selfcheck.IsolationUnavailable`` (naming the layer) instead of
-    returning a grader that would run code without every required layer, and
+    Raises ``sandbox.IsolationUnavailable`` (naming the layer) instead of
+    returning a grader that would run code without every required layer (also when
+    layers are disabled without the development flag), and
     ``DataDirUnusable`` when sandboxed runs could not reach the compile cache.
     """
+    refused = settings.layers_override_refused
+    if refused:
+        log.error("refusing to start: %s", refused)
+        raise IsolationUnavailable(",".join(settings.disabled_layers), refused)
     sandbox = Sandbox(scratch_root=settings.scratch_root, disabled_layers=settings.disabled_layers)
     try:
         grader = Grader(sandbox, settings.data_dir)

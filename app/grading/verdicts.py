@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -49,7 +50,7 @@ class CaseResult:
     column: int | None = None
     termination: str | None = None  # time | memory | output | signal | exit: the sandbox ended it
     hint: str | None = None  # what misunderstanding the output suggests (never leaks hidden inputs)
-    hint_category: str | None = None  # the hint's label, one of app.grading.hints.CATEGORIES
+    hint_category: str | None = None  # the hint's label, one of app.problems.mistakes.CATEGORIES
     plot: dict[str, Any] | None = None  # visible wrong answers: flattened expected/actual (plot_data)
     error_type: str | None = None  # runtime errors: the nearest built-in exception's name
 
@@ -65,6 +66,13 @@ class GradeResult:
     cases: list[CaseResult] = field(default_factory=list)
     stdout: str = ""
     wall_ms: float = 0.0
+
+    @classmethod
+    def internal(cls, cases: Iterable[tuple[str, bool]], message: str) -> GradeResult:
+        """Every case ``(name, visible)`` an ``internal_error`` with ``message``: the grader
+        failed, never the learner."""
+        return cls(Verdict.INTERNAL_ERROR, [CaseResult(name, visible, Verdict.INTERNAL_ERROR, message)
+                                            for name, visible in cases])
 
     @property
     def passed(self) -> int:

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.deps import InstructorUser, SessionDep, SessionsDep, SettingsDep
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput
 from app.models import ProblemVersion
-from app.problems import repository, service
+from app.problems import service
 from app.problems.schemas import (
     Example,
     MistakeCreate,
@@ -39,7 +39,7 @@ def _detail(slug: str, version: ProblemVersion) -> ProblemDetail:
 @router.get("", response_model=list[ProblemSummary])
 def list_problems(session: SessionDep) -> list[ProblemSummary]:
     """Every published problem."""
-    return [_summary(p.slug, v) for p, v in repository.current_versions(session)]
+    return [_summary(p.slug, v) for p, v in service.published(session)]
 
 
 @router.get("/{slug}", response_model=ProblemDetail)
@@ -74,11 +74,7 @@ async def update_problem(slug: str, body: ProblemCreate, _: InstructorUser, sess
 @router.delete("/{slug}", status_code=204)
 def archive_problem(slug: str, _: InstructorUser, session: SessionDep) -> Response:
     """Archive: hidden from learners, its submissions kept."""
-    problem = repository.get_problem(session, slug)
-    if problem is None or problem.archived:
-        raise NotFound(f"no problem '{slug}'")
-    problem.archived = True
-    session.commit()
+    service.archive(session, slug)
     return Response(status_code=204)
 
 

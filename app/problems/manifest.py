@@ -26,10 +26,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from app.grading.compare import NanPolicy
 from app.grading.formulas import FormulaError, parse_formula
-from app.grading.hints import CATEGORIES, HintRules, KnownMistake, ShapeRule
+from app.grading.hints import HintRules, ShapeRule
 from app.grading.verdicts import Verdict
+from app.models import Mode
 from app.problems.inputs import InputError, expand
-from sandbox.harnesses import BUILTIN_NAMES, builtin_source
+from app.problems.mistakes import CATEGORIES, KnownMistake
+from sandbox import BUILTIN_NAMES, builtin_source
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -191,7 +193,7 @@ class Solution:
     expect: Verdict
     mistake: str | None
     code: str
-    label: str | None = None  # ``# label: <category>`` (see app.grading.hints.CATEGORIES)
+    label: str | None = None  # ``# label: <category>`` (see app.problems.mistakes.CATEGORIES)
 
 
 @dataclass(frozen=True)
@@ -222,9 +224,9 @@ class Problem:
             digest.update(b"\0")
         return digest.hexdigest()
 
-    def select(self, mode: str) -> tuple[Case, ...]:
-        """Cases graded in ``mode``: "run" = visible examples, "submit" = all."""
-        if mode == "run":
+    def select(self, mode: Mode) -> tuple[Case, ...]:
+        """Cases graded in ``mode``: run = visible examples, submit = all."""
+        if mode == Mode.RUN:
             return tuple(case for case in self.cases if case.visible)
         return self.cases
 

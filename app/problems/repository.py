@@ -5,20 +5,20 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import KnownMistakeRow, Problem, ProblemVersion
+from app.models import KnownMistakeRow, ProblemRow, ProblemVersion
 
 
-def get_problem(session: Session, slug: str) -> Problem | None:
-    return session.scalars(select(Problem).where(Problem.slug == slug)).first()
+def get_problem(session: Session, slug: str) -> ProblemRow | None:
+    return session.scalars(select(ProblemRow).where(ProblemRow.slug == slug)).first()
 
 
-def current_versions(session: Session) -> list[tuple[Problem, ProblemVersion]]:
+def current_versions(session: Session) -> list[tuple[ProblemRow, ProblemVersion]]:
     """Every non-archived problem with a ready version, by slug."""
     rows = session.execute(
-        select(Problem, ProblemVersion)
-        .join(ProblemVersion, ProblemVersion.id == Problem.current_version_id)
-        .where(Problem.archived.is_(False))
-        .order_by(Problem.slug)
+        select(ProblemRow, ProblemVersion)
+        .join(ProblemVersion, ProblemVersion.id == ProblemRow.current_version_id)
+        .where(ProblemRow.archived.is_(False))
+        .order_by(ProblemRow.slug)
     ).all()
     return [(p, v) for p, v in rows]
 

@@ -10,25 +10,31 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import queue
 from app.errors import Conflict, InvalidInput, NotFound, Unavailable
-from app.grading.hints import CATEGORIES, KnownMistake
-from app.models import KnownMistakeRow, Problem, ProblemVersion, User, VersionStatus
+from app.jobs import repository as jobs
+from app.models import KnownMistakeRow, ProblemRow, ProblemVersion, User, VersionStatus
 from app.problems import repository
-from app.problems.manifest import InvalidProblem, Manifest, discover, expand_cases, load_problem
-from app.problems.manifest import Problem as LoadedProblem
+from app.problems.manifest import (
+    InvalidProblem,
+    Manifest,
+    Problem,
+    discover,
+    expand_cases,
+    load_problem,
+)
+from app.problems.mistakes import CATEGORIES, KnownMistake
 from app.problems.schemas import MistakeCreate, ProblemCreate
 from app.problems.versions import version_fields
-from sandbox.harnesses import builtin_source
+from sandbox import builtin_source
 
 log = logging.getLogger("tensorjudge.problems")
 
 
-def add_version(session: Session, slug: str, loaded: LoadedProblem) -> ProblemVersion | None:
+def add_version(session: Session, slug: str, loaded: Problem) -> ProblemVersion | None:
     """Store ``loaded`` as a new pending version unless its content is already stored."""
     problem = repository.get_problem(session, slug)
     if problem is None:
-        problem = Problem(slug=slug)
+        problem = ProblemRow(slug=slug)
         session.add(problem)
         session.flush()
     latest = repository.latest_version(session, problem.id)
@@ -40,7 +46,7 @@ def add_version(session: Session, slug: str, loaded: LoadedProblem) -> ProblemVe
                              **version_fields(loaded))
     session.add(version)
     session.flush()
-    queue.enqueue_validation(session, version.id)
+    jobs.enqueue_validation(session, version.id)
     return version
 
 
@@ -60,7 +66,7 @@ def sync_folder(session: Session, problems_dir: Path, reference_dir: Path) -> li
     return changed
 
 
-def sync_pack_mistakes(session: Session, slug: str, loaded: LoadedProblem) -> None:
+def sync_pack_mistakes(session: Session, slug: str, loaded: Problem) -> None:
     """Make the stored "pack" mistakes of ``slug`` those of its folder's wrong solutions."""
     problem = repository.get_problem(session, slug)
     assert problem is not None
@@ -84,7 +90,7 @@ def known_mistakes(session: Session, problem_id: int) -> tuple[KnownMistake, ...
                  for m in repository.mistakes(session, problem_id))
 
 
-def _problem_for_instructor(session: Session, slug: str) -> Problem:
+def _problem_for_instructor(session: Session, slug: str) -> ProblemRow:
     problem = repository.get_problem(session, slug)
     if problem is None or problem.current_version_id is None:
         raise NotFound(f"no problem '{slug}'")
@@ -123,7 +129,7 @@ def delete_mistake(session: Session, slug: str, mistake_id: int) -> None:
     session.commit()
 
 
-def build_problem(body: ProblemCreate, slug: str) -> LoadedProblem:
+def build_problem(body: ProblemCreate, slug: str) -> Problem:
     """Validate an instructor's problem body into a gradeable problem (422 on errors)."""
     data: dict[str, Any] = {
         "title": body.title, "difficulty": body.difficulty, "tags": body.tags,
@@ -140,7 +146,7 @@ def build_problem(body: ProblemCreate, slug: str) -> LoadedProblem:
         raise InvalidInput(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from exc
     harness_code = body.harness_code or builtin_source(manifest.harness)
     cases = expand_cases(manifest)
-    return LoadedProblem(slug=slug, manifest=manifest, statement=body.statement,
+    return Problem(slug=slug, manifest=manifest, statement=body.statement,
                          starter=body.starter_code, reference=body.solution_code,
                          harness_code=harness_code, cases=cases)
 
@@ -180,7 +186,12 @@ def publish(sessions: sessionmaker, slug: str, body: ProblemCreate, timeout_s: f
     return version
 
 
-def visible_problem(session: Session, slug: str) -> tuple[Problem, ProblemVersion]:
+def published(session: Session) -> list[tuple[ProblemRow, ProblemVersion]]:
+    """Every published, non-archived problem with its current version, by slug."""
+    return repository.current_versions(session)
+
+
+def visible_problem(session: Session, slug: str) -> tuple[ProblemRow, ProblemVersion]:
     problem = repository.get_problem(session, slug)
     if problem is None or problem.archived or problem.current_version_id is None:
         raise NotFound(f"no problem '{slug}'")
@@ -188,3 +199,12 @@ def visible_problem(session: Session, slug: str) -> tuple[Problem, ProblemVersio
     assert version is not None
     return problem, version
 
+
+
+def archive(session: Session, slug: str) -> None:
+    """Hide a problem from learners; its submissions are kept."""
+    problem = repository.get_problem(session, slug)
+    if problem is None or problem.archived:
+        raise NotFound(f"no problem '{slug}'")
+    problem.archived = True
+    session.commit()

@@ -105,7 +105,8 @@ def events(submission_id: SubmissionId, request: Request, user: CurrentUser, ses
                 if changed is None:
                     await asyncio.sleep(EVENT_POLL_S)
                 else:
-                    poll = EVENT_FALLBACK_POLL_S if listener.live() else EVENT_POLL_S
+                    live = listener is not None and listener.live()
+                    poll = EVENT_FALLBACK_POLL_S if live else EVENT_POLL_S
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(changed.wait(), poll)
         yield _sse("timeout", {"id": submission_id})

@@ -8,14 +8,14 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from app.grading.verdicts import Verdict
-from app.models import CaseResultRow, Mode, Problem, ProblemVersion, Submission
+from app.models import CaseResultRow, Mode, ProblemRow, ProblemVersion, Submission
 
 
 def get_with_problem(session: Session, submission_id: int) -> tuple[Submission, str, int] | None:
     row = session.execute(
-        select(Submission, Problem.slug, ProblemVersion.version)
+        select(Submission, ProblemRow.slug, ProblemVersion.version)
         .join(ProblemVersion, ProblemVersion.id == Submission.problem_version_id)
-        .join(Problem, Problem.id == ProblemVersion.problem_id)
+        .join(ProblemRow, ProblemRow.id == ProblemVersion.problem_id)
         .where(Submission.id == submission_id)
     ).first()
     return None if row is None else (row[0], row[1], row[2])
@@ -34,13 +34,13 @@ def recent_count(session: Session, user_id: int, since: datetime) -> int:
 
 def history(session: Session, user_id: int | None, slug: str | None, page: int,
             per_page: int) -> tuple[list[tuple[Submission, str, int]], int]:
-    query = (select(Submission, Problem.slug, ProblemVersion.version)
+    query = (select(Submission, ProblemRow.slug, ProblemVersion.version)
              .join(ProblemVersion, ProblemVersion.id == Submission.problem_version_id)
-             .join(Problem, Problem.id == ProblemVersion.problem_id))
+             .join(ProblemRow, ProblemRow.id == ProblemVersion.problem_id))
     if user_id is not None:
         query = query.where(Submission.user_id == user_id)
     if slug is not None:
-        query = query.where(Problem.slug == slug)
+        query = query.where(ProblemRow.slug == slug)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Submission.id.desc())
                            .offset((page - 1) * per_page).limit(per_page)).all()
@@ -55,9 +55,9 @@ def problem_progress(session: Session, user_id: int) -> list[tuple[str, bool]]:
     solved = func.max(case((and_(Submission.mode == Mode.SUBMIT,
                                  Submission.verdict == Verdict.ACCEPTED.value), 1), else_=0))
     rows = session.execute(
-        select(Problem.slug, solved)
-        .join(ProblemVersion, ProblemVersion.problem_id == Problem.id)
+        select(ProblemRow.slug, solved)
+        .join(ProblemVersion, ProblemVersion.problem_id == ProblemRow.id)
         .join(Submission, Submission.problem_version_id == ProblemVersion.id)
         .where(Submission.user_id == user_id)
-        .group_by(Problem.slug)).all()
+        .group_by(ProblemRow.slug)).all()
     return [(slug, bool(flag)) for slug, flag in rows]

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.errors import StorableText
+from app.models import Mode
 
 
 class SubmissionCreate(BaseModel):
@@ -15,7 +16,7 @@ class SubmissionCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
     problem: StorableText = Field(min_length=1, max_length=64)
     code: StorableText
-    mode: Literal["run", "submit"] = "submit"
+    mode: Mode = Mode.SUBMIT
 
 
 class SubmissionAccepted(BaseModel):

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from app import queue
 from app.config import Settings
 from app.errors import NotFound, PayloadTooLarge, RateLimited
 from app.grading.disclosure import hidden_case_view
+from app.jobs import repository as jobs
 from app.models import Mode, Role, Submission, User
 from app.problems.service import visible_problem
 from app.submissions import repository
@@ -25,13 +25,13 @@ def submit(session: Session, settings: Settings, user: User, body: SubmissionCre
     since = datetime.now(UTC) - timedelta(minutes=1)
     if repository.recent_count(session, user.id, since) >= settings.submissions_per_minute:
         raise RateLimited(f"at most {settings.submissions_per_minute} submissions per minute", 30)
-    if queue.depth(session) >= settings.max_queue_depth:
+    if jobs.depth(session) >= settings.max_queue_depth:
         raise RateLimited("the grading queue is full; try again shortly", 5)
     submission = Submission(user_id=user.id, problem_version_id=version.id, mode=Mode(body.mode),
                             code=body.code)
     session.add(submission)
     session.flush()
-    queue.enqueue_grade(session, submission.id)
+    jobs.enqueue_grade(session, submission.id)
     session.commit()
     return submission
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import sessionmaker
 from app import ratelimit
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
+from app.jobs.worker import Worker
 from app.main import create_app
 from app.migrate import upgrade
 from app.problems.service import sync_folder
-from app.worker import Worker
 from tests.conftest import DATA_DIR
 from tests.tiny_problem import write_tiny_problem
 

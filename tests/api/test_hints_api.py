@@ -8,11 +8,11 @@ import uuid
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from app.jobs.worker import Worker
 from app.main import create_app
-from app.models import Problem, ProblemVersion
+from app.models import ProblemRow, ProblemVersion
 from app.problems.service import known_mistakes
 from app.problems.versions import problem_from_version
-from app.worker import Worker
 from tests.api.conftest import Stack, auth, make_stack
 
 SUBTRACTS = "def add(a, b):\n    return a - b\n"
@@ -85,7 +85,7 @@ def test_mistake_endpoints_reject_learners_bad_input_and_unknown_problems(stack)
 def _published(sessions, slug: str, code: str):
     """The problem's current version as the worker loads it, and the mistake with ``code``."""
     with sessions() as session:
-        row = session.scalars(select(Problem).where(Problem.slug == slug)).one()
+        row = session.scalars(select(ProblemRow).where(ProblemRow.slug == slug)).one()
         mistake = next(m for m in known_mistakes(session, row.id) if m.code == code)
         version = session.get(ProblemVersion, row.current_version_id)
         return problem_from_version(slug, version), mistake
@@ -93,7 +93,7 @@ def _published(sessions, slug: str, code: str):
 
 def test_an_idle_worker_runs_known_mistakes_before_any_wrong_answer(db_url, tiny_dirs, grader,
                                                                     monkeypatch):
-    monkeypatch.setattr("app.worker.HINT_IDLE_S", 0.0)  # idle at once
+    monkeypatch.setattr("app.jobs.worker.HINT_IDLE_S", 0.0)  # idle at once
     settings, sessions, engine, _, _, _ = make_stack(db_url, tiny_dirs, grader, with_worker=False)
     worker = Worker(settings, sessions, grader=grader)  # driven by hand: no thread races it
     try:

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import make_engine, make_sessionmaker
+from app.jobs.repository import enqueue_grade
 from app.migrate import upgrade
 from app.models import CaseResultRow, Job, JobStatus, Mode, Submission, SubmissionStatus, User
 from app.problems import repository
 from app.problems.service import sync_folder
-from app.queue import enqueue_grade
 from tests.api.conftest import create_pg_database, drop_pg_database
 from tests.conftest import DATA_DIR, ROOT
 from tests.tiny_problem import TINY_REFERENCE

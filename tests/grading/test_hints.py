@@ -6,7 +6,8 @@ import re
 
 import numpy as np
 
-from app.grading.hints import HintRules, KnownMistake, ShapeRule, Tol, diagnose
+from app.grading.hints import HintRules, ShapeRule, Tol, diagnose
+from app.problems.mistakes import KnownMistake
 
 TOL = Tol(rtol=1e-4, atol=1e-5)
 RNG = np.random.default_rng(0)

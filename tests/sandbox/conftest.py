@@ -28,10 +28,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sandbox import CaseOutcome, CaseSpec, CaseStatus, Limits, RunRequest, RunResult, Sandbox, supervisor
+from sandbox import CaseOutcome, CaseSpec, CaseStatus, Limits, RunRequest, RunResult, Sandbox
 from sandbox.confine import UID_BASE
 from sandbox.harnesses import builtin_source
 from sandbox.layers import REQUIRED
+from sandbox.run import Run
 from tests.conftest import ROOT
 
 FAST = Limits(time_s=2.0, memory_mb=512, startup_s=5.0)
@@ -78,7 +79,7 @@ def traced_runs() -> Iterator[list[RunTrace]]:
     """Record every run this process starts (other test processes may share the host,
     its scratch root and the sandbox uid range, so the checks stay with our own runs)."""
     traces: list[RunTrace] = []
-    execute, watch = supervisor._Run.execute, supervisor._Run._watch
+    execute, watch = Run.execute, Run._watch
 
     def traced_execute(self):
         groups = list(self.group.paths.values()) if self.group else []
@@ -90,8 +91,8 @@ def traced_runs() -> Iterator[list[RunTrace]]:
         return watch(self, zygote, pid, *args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(supervisor._Run, "execute", traced_execute)
-        patch.setattr(supervisor._Run, "_watch", traced_watch)
+        patch.setattr(Run, "execute", traced_execute)
+        patch.setattr(Run, "_watch", traced_watch)
         yield traces
 
 

@@ -151,7 +151,7 @@ def test_allow_result_reports_every_layer(sandbox):
 
 
 def test_allow_numerical_stack_settings_reach_the_child(sandbox):
-    from sandbox.supervisor import CHILD_XLA_FLAGS
+    from sandbox.stack import CHILD_XLA_FLAGS
 
     code = ("import os\ndef f(n):\n    return [int(os.environ.get('XLA_FLAGS') == "
             f"{CHILD_XLA_FLAGS!r}), len(os.environ)]")

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from sandbox.layers.cgroups import RunGroup, run_ids
-from sandbox.supervisor import sweep_stale_runs
+from sandbox.sweep import sweep_stale_runs
 
 
 def test_sweep_removes_dead_supervisors_runs_and_keeps_live_ones(tmp_path):

@@ -1,4 +1,5 @@
-"""The durable job queue: all of its SQL.
+"""All SQL about jobs: the durable queue, leases, heartbeats, the results a job writes,
+and the counts ``/metrics`` and ``/readyz`` report.
 
 A job is claimed by one worker at a time under a lease.  On PostgreSQL the claim is
 ``UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)``, so concurrent
@@ -13,11 +14,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import CursorResult, and_, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from app.models import CaseResultRow, Job, JobKind, JobStatus, WorkerBeat
+from app.models import (
+    CaseResultRow,
+    Job,
+    JobKind,
+    JobStatus,
+    Mode,
+    ProblemRow,
+    ProblemVersion,
+    Submission,
+    SubmissionStatus,
+    WorkerBeat,
+)
 
 
 def now() -> datetime:
@@ -91,7 +104,7 @@ def lock_owned(session: Session, job_id: int, worker_id: str) -> Job:
 
 def renew(session: Session, job_id: int, worker_id: str, lease_s: float) -> None:
     """Extend the lease (heartbeat); raise ``LeaseLost`` if it was taken over."""
-    done = session.execute(
+    done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Job)
         .where(Job.id == job_id, Job.worker_id == worker_id, Job.status == JobStatus.RUNNING)
         .values(lease_expires_at=now() + timedelta(seconds=lease_s))
@@ -134,3 +147,62 @@ def fresh_workers(session: Session, within_s: float) -> int:
 def forget_worker(session: Session, worker_id: str) -> None:
     session.execute(delete(WorkerBeat).where(WorkerBeat.worker_id == worker_id))
     session.commit()
+
+
+def database_answers(session: Session) -> bool:
+    """True once the database ran a trivial statement (``/readyz``)."""
+    session.execute(text("SELECT 1"))
+    return True
+
+
+def published_versions(session: Session) -> list[tuple[int, int]]:
+    """``(version_id, problem_id)`` of every non-archived problem's current version."""
+    rows = session.execute(select(ProblemRow.current_version_id, ProblemRow.id)
+                           .where(ProblemRow.current_version_id.is_not(None),
+                                  ProblemRow.archived.is_(False))).all()
+    return [(version_id, problem_id) for version_id, problem_id in rows if version_id is not None]
+
+
+def version_with_slug(session: Session, version_id: int) -> tuple[ProblemVersion, str]:
+    """A stored version and its problem's slug."""
+    version = session.get(ProblemVersion, version_id)
+    assert version is not None, f"job names version {version_id}, which does not exist"
+    slug = session.scalar(select(ProblemRow.slug).where(ProblemRow.id == version.problem_id))
+    assert slug is not None
+    return version, slug
+
+
+def case_count(session: Session, submission_id: int) -> int:
+    """How many case rows a submission has (streamed so far)."""
+    return session.scalar(select(func.count()).select_from(CaseResultRow)
+                          .where(CaseResultRow.submission_id == submission_id)) or 0
+
+
+def written_case_indexes(session: Session, submission_id: int) -> set[int]:
+    return set(session.scalars(select(CaseResultRow.idx)
+                               .where(CaseResultRow.submission_id == submission_id)))
+
+
+def verdict_counts(session: Session) -> list[tuple[str | None, Mode, int]]:
+    """Finished submissions by verdict and mode."""
+    rows = session.execute(select(Submission.verdict, Submission.mode, func.count())
+                           .where(Submission.status == SubmissionStatus.DONE)
+                           .group_by(Submission.verdict, Submission.mode)).all()
+    return [(verdict, mode, n) for verdict, mode, n in rows]
+
+
+def termination_counts(session: Session) -> dict[str, int]:
+    """Cases the sandbox ended, by reason (``time``, ``memory``, ...)."""
+    rows = session.execute(select(CaseResultRow.termination, func.count())
+                           .where(CaseResultRow.termination.is_not(None))
+                           .group_by(CaseResultRow.termination)).all()
+    return {reason: n for reason, n in rows if reason is not None}
+
+
+def recent_timings(session: Session, limit: int) -> list[tuple[datetime, datetime, float | None]]:
+    """``(created_at, started_at, grading_ms)`` of the latest ``limit`` finished submissions."""
+    rows = session.execute(select(Submission.created_at, Submission.started_at, Submission.grading_ms)
+                           .where(Submission.status == SubmissionStatus.DONE,
+                                  Submission.started_at.is_not(None))
+                           .order_by(Submission.id.desc()).limit(limit)).all()
+    return [(created, started, ms) for created, started, ms in rows if started is not None]

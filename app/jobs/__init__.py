@@ -1,0 +1,1 @@
+"""The job queue: grading and validation jobs, claimed by workers under leases."""

@@ -1,0 +1,155 @@
+"""A grading worker's loop: claim a job, keep its lease while ``JobService`` works on it.
+
+One worker = one sandbox = one run at a time.  ``tensorjudge worker --concurrency N``
+and ``serve --workers N`` start N worker processes.  A worker refuses to start when
+the sandbox self-check fails (fail closed).  Between jobs, an idle worker computes
+the outputs of known mistakes (``warm_hints_once``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+from sqlalchemy.orm import sessionmaker
+
+from app.config import Settings
+from app.grading.engine import Grader
+from app.grading.setup import build_grader
+from app.jobs import repository
+from app.jobs.repository import LeaseLost
+from app.jobs.service import JobService, Lease
+from app.notify import Sender, socket_path
+
+log = logging.getLogger("tensorjudge.worker")
+HINT_RESCAN_S = 30.0  # how often an idle worker looks for known mistakes not yet run
+HINT_IDLE_S = 2.0  # ... once it has had no job for this long (a burst is never slowed)
+
+
+class _LeaseKeeper(threading.Thread):
+    """Renews a job's lease until stopped; marks the lease lost if it was taken over."""
+
+    def __init__(self, sessions: sessionmaker, lease: Lease, worker_id: str, lease_s: float):
+        super().__init__(daemon=True)
+        self.sessions, self.lease, self.worker_id, self.lease_s = sessions, lease, worker_id, lease_s
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(self.lease_s / 3):
+            try:
+                with self.sessions() as session:
+                    repository.renew(session, self.lease.job_id, self.worker_id, self.lease_s)
+            except LeaseLost:
+                self.lease.lost = True
+                return
+            except Exception:  # database hiccup: try again next period
+                log.warning("lease renewal for job %s failed", self.lease.job_id, exc_info=True)
+
+
+class Worker:
+    def __init__(self, settings: Settings, sessions: sessionmaker, grader: Grader | None = None):
+        self.settings = settings
+        self.sessions = sessions
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.grader = grader
+        self.jobs: JobService | None = None
+        self._hints_idle_until = 0.0
+        self._last_job_at = time.monotonic()
+        self._notify = Sender(socket_path(settings.data_dir))  # wakes local SSE streams
+
+    def start(self) -> None:
+        """Build the sandbox (fail-closed self-check) and announce ourselves."""
+        if self.grader is None:
+            self.grader = build_grader(self.settings)
+        self.jobs = JobService(self.sessions, self.grader, self.worker_id, self._notify)
+        self._beat()
+
+    def close(self) -> None:
+        if self.grader is not None:
+            self.grader.sandbox.close()
+        try:
+            with self.sessions() as session:
+                repository.forget_worker(session, self.worker_id)
+        except Exception:
+            log.warning("could not remove heartbeat of %s", self.worker_id, exc_info=True)
+
+    def _beat(self) -> None:
+        assert self.grader is not None
+        with self.sessions() as session:
+            repository.beat(session, self.worker_id, socket.gethostname(), os.getpid(),
+                            ",".join(self.grader.sandbox.layers))
+
+    def run(self, stop: threading.Event) -> None:
+        """Claim and process jobs until ``stop`` is set; survive database outages."""
+        last_beat = 0.0
+        backoff = self.settings.worker_poll_s
+        while not stop.is_set():
+            try:
+                if time.monotonic() - last_beat > 5:
+                    self._beat()
+                    last_beat = time.monotonic()
+                worked = self.run_once() or self.warm_hints_once()
+                backoff = self.settings.worker_poll_s
+            except Exception:
+                log.exception("worker %s: database or job failure; retrying", self.worker_id)
+                worked = False
+                backoff = min(backoff * 2, 5.0)
+            if not worked:
+                stop.wait(backoff)
+
+    def run_once(self) -> bool:
+        """Process one job if there is one; True if a job was processed."""
+        assert self.jobs is not None, "start() first"
+        with self.sessions() as session:
+            claim = repository.claim(session, self.worker_id, self.settings.lease_s)
+        if claim is None:
+            return False
+        lease = Lease(claim.job_id)
+        keeper = _LeaseKeeper(self.sessions, lease, self.worker_id, self.settings.lease_s)
+        keeper.start()
+        started = time.monotonic()
+        try:
+            if claim.submission_id is not None:
+                self.jobs.grade(claim, lease)
+            else:
+                self.jobs.validate(claim)
+        except LeaseLost:
+            log.warning("worker %s lost the lease on job %s; its results were discarded",
+                        self.worker_id, claim.job_id)
+        finally:
+            keeper.stop.set()
+            self._last_job_at = time.monotonic()
+        log.info("job %s (%s) done in %.0f ms by %s", claim.job_id, claim.kind.value,
+                 (time.monotonic() - started) * 1000, self.worker_id)
+        return True
+
+    def warm_hints_once(self) -> bool:
+        """Idle time: run one known mistake whose outputs a published version lacks.
+
+        Hints compare a wrong answer with each known mistake's outputs, computed once
+        per version in the sandbox.  Computing them here, one mistake at a time between
+        claims, means the first learner with a wrong answer does not wait for all of
+        them.  It starts only after ``HINT_IDLE_S`` without a job, so a burst of
+        submissions is never slowed, and a job that arrives meanwhile waits for one
+        mistake run at most.  When nothing is missing, the next look is
+        ``HINT_RESCAN_S`` later (instructors add mistakes).
+        True if a mistake was run.
+        """
+        now = time.monotonic()
+        if (self.grader is None or self.jobs is None or now < self._hints_idle_until
+                or now - self._last_job_at < HINT_IDLE_S):
+            return False
+        found = self.jobs.missing_mistakes()
+        if found is None:
+            self._hints_idle_until = time.monotonic() + HINT_RESCAN_S
+            return False
+        problem, missing = found
+        started = time.monotonic()
+        self.grader.mistake_outputs(problem, missing[0])
+        log.info("known mistake %s of %s computed in %.0f ms (%d left)", missing[0].key,
+                 problem.slug, (time.monotonic() - started) * 1000, len(missing) - 1)
+        return True

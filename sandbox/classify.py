@@ -1,0 +1,107 @@
+"""Turn what a run saw (exit status, frames, log, cgroup events) into a ``RunResult``.
+
+A submission's failure becomes a case status (time, memory, output, signal, crash);
+only a failure of the sandbox itself is ``internal``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import TYPE_CHECKING
+
+from sandbox.types import CaseOutcome, CaseStatus, RunRequest, RunResult, Termination
+
+if TYPE_CHECKING:
+    from sandbox.run import Run
+
+_MAX_TEXT = 64 * 1024  # per message or captured stdout taken from a frame
+_MEMORY_PATTERNS = ("out of memory", "bad_alloc", "resource_exhausted", "cannot allocate memory")
+
+
+def internal_result(request: RunRequest, message: str) -> RunResult:
+    """Every case ``internal``: the grader failed, not the code."""
+    cases = [CaseOutcome(c.name, CaseStatus.INTERNAL, message=message) for c in request.cases]
+    return RunResult(cases=cases, termination=Termination.INTERNAL, exit_detail=message)
+
+
+def ending(run: Run, status: int) -> tuple[Termination, str]:
+    """How the run ended and a one-line detail, from the exit status and what was seen."""
+    if run.killed_for is Termination.TIME and run.group and run.group.hit_memory_limit():
+        # Thrashing at the cgroup limit: the kernel's OOM killer was about to fire.
+        return Termination.MEMORY, "memory limit reached (killed at the time limit)"
+    if run.killed_for is not None:
+        return run.killed_for, f"killed: {run.killed_for.value} limit"
+    if run.group and run.group.oom_killed():
+        return Termination.MEMORY, "killed by the out-of-memory killer"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() else str(sig)
+        # SIGKILL past the CPU limit: the submission ignored SIGXCPU.
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and run.cpu_used >= run.cpu_limit):
+            return Termination.TIME, "CPU time limit exceeded"
+        log_text = run.log.decode(errors="replace").lower()
+        if sig == signal.SIGABRT and any(p in log_text for p in _MEMORY_PATTERNS):
+            return Termination.MEMORY, "aborted while allocating memory"
+        return Termination.SIGNAL, f"killed by signal {name}"
+    code = os.WEXITSTATUS(status)
+    if "internal" in run.events and not run.untrusted_started:
+        return Termination.INTERNAL, text_of(run.events["internal"].get("message"))
+    return Termination.EXITED, f"exited with code {code}"
+
+
+def classify(run: Run, status: int) -> RunResult:
+    """The run's result: every case's outcome, the ones it never reached included."""
+    termination, detail = ending(run, status)
+    n_cases = len(run.request.cases)
+    names = [c.name for c in run.request.cases]
+    log_text = run.log.decode(errors="replace")
+    result = RunResult(cases=[], termination=termination, exit_detail=detail, log=log_text,
+                       log_truncated=run.log_total > len(run.log))
+    if termination is Termination.INTERNAL:
+        result.cases = [CaseOutcome(n, CaseStatus.INTERNAL, message=detail) for n in names]
+        return result
+    if "compile_error" in run.events:
+        event = run.events["compile_error"]
+        result.cases = [CaseOutcome(n, CaseStatus.COMPILE_ERROR, message=text_of(event.get("message")),
+                                    line=int_or_none(event.get("line")),
+                                    column=int_or_none(event.get("column"))) for n in names]
+        return result
+    if "load_error" in run.events and "ready" not in run.events:
+        event = run.events["load_error"]
+        status_ = CaseStatus.MEMORY if event.get("memory") else CaseStatus.ERROR
+        result.cases = [CaseOutcome(n, status_, message=text_of(event.get("message")),
+                                    summary=text_of(event.get("summary")),
+                                    stdout=text_of(event.get("stdout"))) for n in names]
+        return result
+    first_missing = True
+    for index in range(n_cases):
+        if index in run.outcomes:
+            result.cases.append(run.outcomes[index])
+            continue
+        if first_missing and termination is not Termination.STOPPED:
+            first_missing = False
+            status_ = {Termination.TIME: CaseStatus.TIME, Termination.MEMORY: CaseStatus.MEMORY,
+                       Termination.OUTPUT: CaseStatus.OUTPUT}.get(termination, CaseStatus.CRASHED)
+            if "ready" not in run.events and termination is Termination.EXITED:
+                detail_ = f"the process {detail} while loading your code"
+            else:
+                detail_ = f"the process {detail}" if status_ is CaseStatus.CRASHED else detail
+            result.cases.append(CaseOutcome(names[index], status_, message=detail_,
+                                            time_ms=(time.monotonic() - run.last_frame) * 1000))
+        else:
+            result.cases.append(CaseOutcome(names[index], CaseStatus.NOT_RUN,
+                                            message="not run: an earlier case ended the process"))
+    return result
+
+
+def text_of(value: object, cap: int = _MAX_TEXT) -> str:
+    """Text from a child's frame: a str or nothing, capped, valid UTF-8 (no lone surrogates)."""
+    if not isinstance(value, str):
+        return ""
+    return value[:cap].encode("utf-8", "replace").decode("utf-8")
+
+
+def int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

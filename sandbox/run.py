@@ -1,0 +1,339 @@
+"""One run, from cgroup creation to cleanup: the supervisor's state machine.
+
+Per run it creates the cgroups and the scratch directory, hands the child its three
+pipe ends through the fork server, streams the request in, reads result frames
+(size-capped) and the log (size-capped) until the child ends or a deadline passes,
+then kills the whole process tree and removes everything the run created.  Deadlines
+live in ``Run._watch`` and ``Run._step_s``; how the ending is judged, in
+``sandbox/classify.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import selectors
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sandbox.classify import classify, text_of
+from sandbox.errors import SandboxError, ScratchUnavailable
+from sandbox.layers.cgroups import RunGroup
+from sandbox.layers.scratch import reclaim_tree, remove_tree
+from sandbox.protocol import FrameReader, ProtocolError, decode_payload, encode_frame
+from sandbox.types import CaseOutcome, CaseStatus, Limits, RunRequest, RunResult, Termination
+from sandbox.zygote_client import ZygoteClient
+
+if TYPE_CHECKING:
+    from sandbox.supervisor import Sandbox
+
+log = logging.getLogger("tensorjudge.sandbox")
+
+_FRAME_OVERHEAD = 64 * 1024
+
+
+def request_frame(request: RunRequest, limits: Limits) -> bytes:
+    """The request as one frame: code, harness, entry, scalars in the header, arrays as arrays."""
+    scalars: list[dict[str, Any]] = []
+    arrays: dict[str, Any] = {}
+    for index, case in enumerate(request.cases):
+        case_scalars = {}
+        for name, value in case.inputs.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                case_scalars[name] = value
+            else:
+                arrays[f"c{index}/{name}"] = value
+        scalars.append(case_scalars)
+    meta = {
+        "code": request.code,
+        "harness_code": request.harness_code,
+        "entry": request.entry,
+        "cases": [c.name for c in request.cases],
+        "scalars": scalars,
+        "forbid": list(request.forbid),
+        "cache_dir": request.cache_dir,
+        "cache_writable": request.cache_writable,
+        "output_bytes": limits.output_bytes,
+    }
+    return encode_frame(meta, arrays)
+
+
+class Run:
+    """State of one run, from cgroup creation to cleanup."""
+
+    def __init__(self, sandbox: Sandbox, request: RunRequest, limits: Limits,
+                 on_case: Callable[[int, CaseOutcome], bool | None] | None):
+        self.sandbox = sandbox
+        self.request = request
+        self.limits = limits
+        self.on_case = on_case
+        # The supervisor's pid comes first so leftovers of a killed worker can be told apart.
+        self.run_id = f"{os.getpid()}-{uuid.uuid4().hex}"
+        self.scratch = sandbox.scratch_root / self.run_id
+        self.group = RunGroup(self.run_id) if "cgroup" in sandbox.layers else None
+        self.outcomes: dict[int, CaseOutcome] = {}
+        self.events: dict[str, dict[str, Any]] = {}
+        self.log = bytearray()
+        self.log_total = 0
+        self.killed_for: Termination | None = None
+        self.untrusted_started = False
+        self.bad_frames = 0
+        self.cpu_used = 0.0
+        self.cpu_limit = self._settings()["cpu_seconds"]
+
+    def execute(self) -> RunResult:
+        started = time.monotonic()
+        try:
+            self.scratch.parent.mkdir(mode=0o711, parents=True, exist_ok=True)
+            self.scratch.mkdir(mode=0o700)
+        except OSError as exc:
+            raise ScratchUnavailable(f"could not create the run's scratch directory on the "
+                                     f"scratch volume {self.sandbox.scratch_root}: {exc}") from exc
+        try:
+            if self.group:
+                self.group.create(self.limits.memory_mb, self.limits.max_pids)
+            status = self._spawn_and_watch()
+            result = classify(self, status)
+        finally:
+            if self.group:
+                self.group.remove()
+            self._reclaim_dirs()
+        result.wall_ms = (time.monotonic() - started) * 1000
+        result.layers = self.sandbox.layers
+        return result
+
+    def _reclaim_dirs(self) -> None:
+        """Remove the scratch directory; take a writable cache back from the sandbox uid."""
+        try:
+            remove_tree(self.scratch)
+            if self.request.cache_dir and self.request.cache_writable:
+                reclaim_tree(self.request.cache_dir)
+        except OSError:
+            log.exception("run %s: could not clean up its directories", self.run_id)
+
+    def _settings(self) -> dict[str, Any]:
+        n_cases = len(self.request.cases)
+        total = self.limits.startup_s + self.limits.time_s * n_cases
+        return {
+            "run_id": self.run_id,
+            "scratch": str(self.scratch),
+            "cache_dir": self.request.cache_dir,
+            "cache_writable": self.request.cache_writable,
+            "memory_mb": self.limits.memory_mb,
+            # XLA uses every core, so CPU time may run ahead of wall time.
+            "cpu_seconds": int(total * (os.cpu_count() or 1)) + 1,
+            "file_size_mb": self.limits.file_size_mb,
+            "max_pids": self.limits.max_pids,
+            "disabled": list(self.sandbox.disabled_layers),
+        }
+
+    def _spawn_and_watch(self) -> int:
+        zygote = self.sandbox.fork_server()
+        request_r, request_w = os.pipe()
+        result_r, result_w = os.pipe()
+        log_r, log_w = os.pipe()
+        try:
+            socket.send_fds(zygote.sock, [json.dumps({"settings": self._settings()}).encode()],
+                            [request_r, result_w, log_w])
+        finally:
+            for fd in (request_r, result_w, log_w):
+                os.close(fd)
+        zygote.runs += 1
+        zygote.sock.settimeout(self.sandbox.zygote_timeout_s)
+        try:
+            reply = zygote.sock.recv(4096)
+        except TimeoutError:
+            for fd in (request_w, result_r, log_r):
+                os.close(fd)
+            raise SandboxError(f"the fork server hung: no child forked in "
+                               f"{self.sandbox.zygote_timeout_s:g} s") from None
+        finally:
+            zygote.sock.settimeout(None)
+        if not reply:
+            for fd in (request_w, result_r, log_r):
+                os.close(fd)
+            raise SandboxError("the fork server died before forking")
+        pid = json.loads(reply)["pid"]
+        writer = threading.Thread(target=self._write_request, args=(request_w,), daemon=True)
+        writer.start()
+        try:
+            return self._watch(zygote, pid, result_r, log_r)
+        finally:
+            os.close(result_r)
+            os.close(log_r)
+            writer.join(timeout=5)
+
+    def _write_request(self, fd: int) -> None:
+        try:
+            view = memoryview(request_frame(self.request, self.limits))
+            while view:
+                view = view[os.write(fd, view):]
+        except OSError:
+            pass  # the child died before reading everything; the ending explains why
+        finally:
+            os.close(fd)
+
+    def _watch(self, zygote: ZygoteClient, pid: int, result_r: int, log_r: int) -> int:
+        reader = FrameReader(self.limits.output_bytes + _FRAME_OVERHEAD * (len(self.request.cases) + 4))
+        selector = selectors.DefaultSelector()
+        selector.register(result_r, selectors.EVENT_READ, "result")
+        selector.register(log_r, selectors.EVENT_READ, "log")
+        selector.register(zygote.sock, selectors.EVENT_READ, "zygote")
+        self.last_frame = time.monotonic()
+        deadline = self.last_frame + self.limits.startup_s
+        # Frames only move the per-step deadline on progress, and never past this.
+        hard_deadline = deadline + self.limits.time_s * len(self.request.cases)
+        status: int | None = None
+        killed_at: float | None = None
+        open_pipes = 2
+        try:
+            while status is None or open_pipes:
+                timeout = deadline - time.monotonic()
+                if status is not None:
+                    timeout = min(timeout, 2.0)
+                if timeout <= 0:
+                    if status is None and killed_at is not None:
+                        # The child was SIGKILLed long ago and the fork server, which
+                        # reaps it, still says nothing: the grader is at fault, not the code.
+                        raise SandboxError(f"the fork server hung: no exit status "
+                                           f"{time.monotonic() - killed_at:.0f} s after a kill")
+                    if status is None:
+                        self._kill(pid, Termination.TIME)
+                        killed_at = time.monotonic()
+                        deadline = killed_at + min(10.0, self.sandbox.zygote_timeout_s)
+                        continue
+                    break  # exited, but something still holds the pipes open
+                for key, _ in selector.select(timeout):
+                    if key.data == "zygote":
+                        message = zygote.sock.recv(4096)
+                        if not message:
+                            self._kill(pid, Termination.INTERNAL)
+                            raise SandboxError("the fork server died during a run")
+                        exit_info = json.loads(message)
+                        status = exit_info["status"]
+                        self.cpu_used = float(exit_info.get("cpu_seconds", 0.0))
+                        selector.unregister(zygote.sock)
+                        if self.group:
+                            self.group.kill_all()  # nothing outlives the child
+                        continue
+                    data = os.read(key.fd, 1 << 16)
+                    if not data:
+                        selector.unregister(key.fd)
+                        open_pipes -= 1
+                        continue
+                    if key.data == "log":
+                        self._on_log(pid, data)
+                    else:
+                        for frame in reader.feed(data):
+                            if self._on_frame(frame) and self.killed_for is None:
+                                self._kill(pid, Termination.STOPPED)
+                            if self.killed_for is None:
+                                deadline = min(hard_deadline, self.last_frame + self._step_s())
+                        if reader.overflowed and self.killed_for is None:
+                            self._kill(pid, Termination.OUTPUT)
+        finally:
+            selector.close()
+            if status is None:
+                self._kill(pid, Termination.INTERNAL)  # never leave a child running unwatched
+        if status is None:
+            raise SandboxError("no exit status from the fork server")
+        return status
+
+    def _kill(self, pid: int, reason: Termination) -> None:
+        if self.killed_for is None:
+            self.killed_for = reason
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.group:
+            self.group.kill_all()
+
+    def _on_log(self, pid: int, data: bytes) -> None:
+        self.log_total += len(data)
+        room = self.limits.log_keep_bytes - len(self.log)
+        if room > 0:
+            self.log += data[:room]
+        if self.log_total > self.limits.log_bytes and self.killed_for is None:
+            self._kill(pid, Termination.OUTPUT)
+
+    def _on_frame(self, frame: bytes) -> bool:
+        """Record one frame; True if the caller asked to stop the run."""
+        now = time.monotonic()
+        try:
+            meta, arrays = decode_payload(frame)
+        except ProtocolError as exc:
+            self.bad_frames += 1
+            if self.bad_frames == 1:  # a child can send millions: log the first only
+                log.info("run %s: dropped a bad frame: %s", self.run_id, exc)
+            return False
+        kind = meta.get("type")
+        stop = False
+        progress = (len(self.outcomes), len(self.events))
+        if kind == "case":
+            stop = self._on_case_frame(meta, arrays, now)
+        elif kind in ("ready", "compile_error", "load_error", "done", "internal", "loading"):
+            if kind == "loading":
+                self.untrusted_started = True
+            self.events.setdefault(kind, meta)
+        elif kind == "batch" and "ready" in self.events and not self.outcomes:
+            self.events.setdefault(kind, {"at": now})
+        if (len(self.outcomes), len(self.events)) != progress:
+            self.last_frame = now  # repeated or unknown frames must not extend the deadline
+        return stop
+
+    def _step_s(self) -> float:
+        """Wall-clock allowance from the last progress frame to the next one.
+
+        While every case runs as one program (a ``batch`` frame, before any case
+        frame) the step is the time of all cases; the hard total never moves.
+        """
+        if "ready" not in self.events:
+            return self.limits.startup_s
+        if "batch" in self.events and not self.outcomes:
+            return self.limits.time_s * len(self.request.cases)
+        return self.limits.time_s
+
+    def _case_ms(self, meta: dict[str, Any], now: float) -> float:
+        """A case's time: the child's own accounting when every case ran as one program
+        (their frames arrive together), capped by what the supervisor saw."""
+        seen = (now - self.last_frame) * 1000
+        batch = self.events.get("batch")
+        reported = meta.get("seconds")
+        if batch is None or not isinstance(reported, (int, float)) or isinstance(reported, bool):
+            return seen
+        elapsed = (now - batch["at"]) * 1000
+        return min(max(float(reported) * 1000, 0.0), elapsed) if reported == reported else seen
+
+    def _on_case_frame(self, meta: dict[str, Any], arrays: dict[str, Any], now: float) -> bool:
+        index = meta.get("index")
+        if not isinstance(index, int) or not 0 <= index < len(self.request.cases):
+            return False
+        if index in self.outcomes or "ready" not in self.events:
+            return False  # first frame per case wins; nothing counts before the entry loaded
+        try:
+            status = CaseStatus(str(meta.get("status")))
+        except ValueError:
+            return False
+        if status not in (CaseStatus.OK, CaseStatus.ERROR, CaseStatus.MEMORY, CaseStatus.OUTPUT):
+            return False
+        output = arrays.get("output") if status is CaseStatus.OK else None
+        if status is CaseStatus.OK and output is None:
+            status = CaseStatus.ERROR
+        outcome = CaseOutcome(
+            name=self.request.cases[index].name, status=status, output=output,
+            time_ms=self._case_ms(meta, now), stdout=text_of(meta.get("stdout")),
+            message=text_of(meta.get("message")), summary=text_of(meta.get("summary")),
+        )
+        self.outcomes[index] = outcome
+        return bool(self.on_case is not None and self.on_case(index, outcome))
