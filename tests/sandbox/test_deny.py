@@ -333,9 +333,9 @@ def test_deny_leftover_processes_after_timeout(boxes):
 
 
 def test_deny_kill_fork_server(sandbox):
-    zygote = sandbox._fork_server().process
+    zygote = sandbox.fork_server().process
     denied(one(sandbox, "import os\ndef f(n):\n    os.kill(os.getppid(), 9)"), "PermissionError")
-    assert zygote.poll() is None and sandbox._fork_server().process is zygote
+    assert zygote.poll() is None and sandbox.fork_server().process is zygote
 
 
 def test_deny_kill_every_process(sandbox):
