@@ -23,6 +23,9 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin tensorjudge \
     && install -d -m 0711 /var/lib/tensorjudge
 COPY --from=build /install /usr/local
+# Workers start through this (see docker-compose.yml): it makes the container's own
+# cgroup subtree writable, then execs `tensorjudge`.
+COPY --chmod=0755 deploy/docker/worker-entrypoint.sh /usr/local/bin/tensorjudge-worker-entrypoint
 # Problems and references are readable by root and the API user only: never by the
 # sandbox uids (Landlock hides them too).
 COPY --chown=root:tensorjudge --chmod=0750 problems /srv/tensorjudge/problems

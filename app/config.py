@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,9 @@ class Settings(BaseSettings):
         to start with it unless ``development`` is also set.
     development: marks a developer's machine (``TENSORJUDGE_DEVELOPMENT=1``); the only
         thing it permits is ``sandbox_disable_layers``.
+    time_scale: EMULATED HOSTS ONLY (a VM without hardware virtualisation, ~20-100x
+        slower): multiplies every problem's wall- and CPU-time allowances, so verdicts
+        stay a property of the code there.  1 everywhere else.
     """
 
     model_config = SettingsConfigDict(env_prefix="TENSORJUDGE_", extra="ignore")
@@ -30,6 +34,7 @@ class Settings(BaseSettings):
     scratch_root: str = "/dev/shm/tensorjudge-scratch"
     sandbox_disable_layers: str = ""
     development: bool = False
+    time_scale: float = Field(1.0, ge=1.0, le=1000.0)
     database_url: str = ""  # default: SQLite file under data_dir
     max_code_bytes: int = 64 * 1024
     max_body_bytes: int = 1024 * 1024

@@ -14,7 +14,7 @@ import sysconfig
 from pathlib import Path
 from typing import Any
 
-from sandbox.layers import landlock, seccomp_filter
+from sandbox.layers import cgroups, landlock, seccomp_filter
 from sandbox.layers.cgroups import RunGroup
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -29,7 +29,7 @@ SYSTEM_READ_PATHS = (
     "/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime",
     "/dev/urandom", "/dev/random", "/dev/zero",
     "/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat",
-    "/sys/devices/system/cpu", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuacct",
+    "/sys/devices/system/cpu",
 )
 
 
@@ -130,7 +130,8 @@ def _set_rlimits(settings: dict[str, Any]) -> None:
 
 
 def _landlock_rules(settings: dict[str, Any]) -> list[tuple[str, int]]:
-    rules = [(path, landlock.READ) for path in (*SYSTEM_READ_PATHS, *python_read_paths())]
+    cgroup_paths = cgroups.readable_paths(settings["run_id"])
+    rules = [(path, landlock.READ) for path in (*SYSTEM_READ_PATHS, *cgroup_paths, *python_read_paths())]
     rules.append(("/dev/null", landlock.READ | landlock.WRITE_FILE))
     rules.append((settings["scratch"], landlock.WRITE))
     if settings.get("cache_dir"):

@@ -186,7 +186,7 @@ def _identity_failures(facts: dict[str, int]) -> dict[str, str]:
     if not facts["session"]:
         failures["session"] = "the sandbox is not the leader of its own session"
     if facts["cgroup"] != 1:
-        failures["cgroup"] = f"the sandbox is not in this run's {'/'.join(cgroups.CONTROLLERS)} cgroups"
+        failures["cgroup"] = f"the sandbox is not in this run's {cgroups.describe()} groups"
     if facts["rlimit_as"] < 0 or not 0 <= facts["rlimit_nofile"] <= 4096 or facts["rlimit_core"] != 0:
         failures["rlimits"] = (f"address space {facts['rlimit_as']}, open files "
                                f"{facts['rlimit_nofile']}, core {facts['rlimit_core']}")
@@ -241,7 +241,7 @@ def run_probes(sandbox: Sandbox, private_paths: Iterable[str | os.PathLike[str]]
             port=port, udp_port=udp.getsockname()[1], secret=str(secret), target=str(target),
             supervisor=os.getpid(), modules=PRIVATE_MODULES,
             paths=[str(p) for p in private_paths], prefix=cgroups.PREFIX,
-            controllers=cgroups.CONTROLLERS)
+            controllers=cgroups.PROC_FIELDS)
         cases = tuple(CaseSpec(name, {"what": i}) for i, name in enumerate(PROBES))
         request = RunRequest(code=code, harness_code=builtin_source("call"), entry="probe",
                              cases=cases)

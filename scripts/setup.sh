@@ -26,10 +26,15 @@ fi
 # Test tooling from Debian: docker-compose validates the compose file (no engine needed).
 # Chromium is the real browser the e2e tests drive through Playwright (its own browser
 # download does not work offline, so the tests use /usr/bin/chromium).
+# QEMU, a static busybox (virtme-ng's initramfs) and Debian's 6.12 kernel boot the cgroup
+# v2 guest of tests/vm (6.12: the Landlock ABI 6 the sandbox requires; 6.1 has ABI 2).
 if [ "${1:-}" = "--test" ]; then
     missing=()
     command -v docker-compose >/dev/null || missing+=(docker-compose)
     [ -x /usr/bin/chromium ] || missing+=(chromium)
+    command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+    command -v busybox >/dev/null || missing+=(busybox-static)
+    compgen -G "/boot/vmlinuz-6.12*" >/dev/null || missing+=(linux-image-6.12-amd64)
     if [ "${#missing[@]}" -gt 0 ]; then
         apt_install "${missing[@]}"
     fi

@@ -65,8 +65,11 @@ def cache_key(problem: Problem) -> str:
     return hashlib.sha256("\n".join((problem.fingerprint, *STACK)).encode()).hexdigest()[:32]
 
 
-def limits_for(problem: Problem) -> Limits:
-    return Limits(time_s=problem.manifest.limits.time_s, memory_mb=problem.manifest.limits.memory_mb)
+def limits_for(problem: Problem, time_scale: float = 1.0) -> Limits:
+    """The problem's limits; ``time_scale`` stretches the time ones on emulated hosts only."""
+    limits = problem.manifest.limits
+    return Limits(time_s=limits.time_s * time_scale, memory_mb=limits.memory_mb,
+                  startup_s=Limits.startup_s * time_scale)
 
 
 def _specs(cases: tuple[Case, ...]) -> tuple[CaseSpec, ...]:
@@ -111,7 +114,7 @@ class DataDirUnusable(RuntimeError):
 class Grader:
     """Grades code against problems; owns one ``Sandbox`` (one run at a time)."""
 
-    def __init__(self, sandbox: Sandbox, data_dir: Path):
+    def __init__(self, sandbox: Sandbox, data_dir: Path, time_scale: float = 1.0):
         # data_dir itself is created below with mode 0711; its parents must be searchable.
         blocked = unsearchable_ancestor(Path(data_dir), include_self=False)
         if blocked is not None:
@@ -120,6 +123,7 @@ class Grader:
                 "cannot traverse, so they could not read the compile cache there; choose a "
                 "TENSORJUDGE_DATA_DIR whose parent directories are world-searchable")
         self.sandbox = sandbox
+        self.time_scale = time_scale  # > 1 on emulated hosts only (Settings.time_scale)
         self.expected_dir = Path(data_dir) / "expected"
         self.xla_dir = Path(data_dir) / "xla-cache"
         # Known mistakes' outputs per (version, mistake code); {} = not matchable.
@@ -147,7 +151,7 @@ class Grader:
             entry=problem.manifest.entry, cases=_specs(problem.cases),
             cache_dir=self.xla_cache_for(problem), cache_writable=True,
         )
-        result = self.sandbox.run(request, limits_for(problem))
+        result = self.sandbox.run(request, limits_for(problem, self.time_scale))
         outputs = {}
         for outcome in result.cases:
             if outcome.status is not CaseStatus.OK or outcome.output is None:
@@ -187,7 +191,7 @@ class Grader:
             cache_writable=False,
         )
         try:
-            result = self.sandbox.run(request, limits_for(problem))
+            result = self.sandbox.run(request, limits_for(problem, self.time_scale))
         except Exception:  # the grader's trouble; hints just go without this mistake
             log.exception("known mistake %s of %s could not be run", mistake.key, problem.slug)
             self._mistake_outputs[path] = {}
@@ -238,7 +242,7 @@ class Grader:
             entry=problem.manifest.entry, cases=_specs(visible),
             cache_dir=self.xla_cache_for(problem), cache_writable=True,
         )
-        self.sandbox.run(request, limits_for(problem))
+        self.sandbox.run(request, limits_for(problem, self.time_scale))
 
     def grade(self, problem: Problem, code: str, mode: Mode = Mode.SUBMIT,
               on_case: Callable[[CaseResult], None] | None = None,
@@ -283,7 +287,7 @@ class Grader:
                    self._judge(problem, cases[index], outcome, expected[cases[index].name]), True)
             return stop_on_failure and results[index].verdict is not Verdict.ACCEPTED
 
-        run = self.sandbox.run(request, limits_for(problem), on_case=judge)
+        run = self.sandbox.run(request, limits_for(problem, self.time_scale), on_case=judge)
         for index, output in waiting:
             self._hint(problem, cases[index], results[index], output, expected[cases[index].name])
         waiting.clear()

@@ -25,7 +25,7 @@ def build_grader(settings: Settings) -> Grader:
         raise IsolationUnavailable(",".join(settings.disabled_layers), refused)
     sandbox = Sandbox(scratch_root=settings.scratch_root, disabled_layers=settings.disabled_layers)
     try:
-        grader = Grader(sandbox, settings.data_dir)
+        grader = Grader(sandbox, settings.data_dir, time_scale=settings.time_scale)
         # The probe also tries to read these: the trusted side's private files.
         check(sandbox, private_paths=[settings.reference_dir, settings.problems_dir,
                                       grader.expected_dir])

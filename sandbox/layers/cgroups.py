@@ -1,138 +1,77 @@
-"""cgroup v1 memory / pids / cpu groups, one set per run.
+"""Per-run cgroups, on whichever cgroup version the host offers.
 
-The supervisor creates the groups (below the cgroup its own process lives in, so a
-container's delegated subtree works), the child joins them before dropping
-privileges, and the supervisor kills whatever is left and removes them afterwards.
+cgroup v2 when the unified hierarchy carries the memory, pids and cpu controllers
+(``/sys/fs/cgroup/cgroup.controllers`` on a pure v2 host; ``/sys/fs/cgroup/unified``
+on a hybrid one whose controllers were moved there); otherwise cgroup v1, as on
+hybrid and legacy hosts.  Both modules give the supervisor the same ``RunGroup``
+(create / join / oom_killed / hit_memory_limit / cpu_seconds / pids / kill_all /
+remove), ``run_ids`` and ``available``.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import time
 from pathlib import Path
+from typing import Protocol
 
-ROOT = Path("/sys/fs/cgroup")
-CONTROLLERS = ("memory", "pids", "cpu")
+from sandbox.layers import cgroup_v1, cgroup_v2
+
+
+class RunGroupLike(Protocol):
+    """What the supervisor needs of one run's cgroups, on either version."""
+
+    paths: dict[str, Path]
+
+    def __init__(self, run_id: str) -> None: ...
+    def create(self, memory_mb: int, max_pids: int, cpu_cores: float = 1.0) -> None: ...
+    def join(self, pid: int) -> None: ...
+    def oom_killed(self) -> bool: ...
+    def hit_memory_limit(self) -> bool: ...
+    def cpu_seconds(self) -> float: ...
+    def pids(self) -> list[int]: ...
+    def kill_all(self) -> None: ...
+    def remove(self) -> None: ...
+
+
+def version() -> int:
+    """2 when the unified hierarchy offers every controller runs need, else 1."""
+    return 2 if cgroup_v2.mount_point() is not None else 1
+
+
+VERSION = version()
 PREFIX = "tensorjudge"
-RUNS_CPU_SHARES = 256  # cpu.shares of the group holding every run (1024 = one process)
+# The controllers a run is limited by, and the controller field of its lines in
+# /proc/<pid>/cgroup ("memory", "pids", ... on v1; empty on v2's "0::/path" line).
+CONTROLLERS = cgroup_v2.CONTROLLERS if VERSION == 2 else cgroup_v1.CONTROLLERS
+PROC_FIELDS: tuple[str, ...] = ("",) if VERSION == 2 else cgroup_v1.CONTROLLERS
 
 
-def _own_path(controller: str) -> Path | None:
-    try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        _, names, path = line.split(":", 2)
-        if controller in names.split(","):
-            return ROOT / controller / path.lstrip("/")
-    return None
+# ``RunGroup(run_id)``: the cgroups of one run on this host's cgroup version.
+RunGroup: type[RunGroupLike] = cgroup_v2.RunGroup if VERSION == 2 else cgroup_v1.RunGroup
 
 
-def available() -> str | None:
-    for controller in CONTROLLERS:
-        base = _own_path(controller)
-        if base is None or not base.is_dir():
-            return f"cgroup v1 controller '{controller}' is not mounted under {ROOT}"
-        probe = base / PREFIX
-        try:
-            probe.mkdir(exist_ok=True)
-        except OSError as exc:
-            return f"cannot create cgroups under {base}: {exc.strerror}"
-    return None
+def readable_paths(run_id: str) -> list[str]:
+    """cgroup directories a run may read (its own limits, as XLA and NumPy look them up)."""
+    if VERSION == 2:
+        return [str(cgroup_v2.layout().runs / run_id)]
+    return ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuacct"]
 
 
 def run_ids() -> set[str]:
-    """Names of every run group below this process's cgroups (live or left behind)."""
-    names: set[str] = set()
-    for controller in CONTROLLERS:
-        base = _own_path(controller)
-        if base is not None and (base / PREFIX).is_dir():
-            names.update(p.name for p in (base / PREFIX).iterdir() if p.is_dir())
-    return names
+    """Names of every run group below this worker's cgroup (live or left behind)."""
+    return cgroup_v2.run_ids() if VERSION == 2 else cgroup_v1.run_ids()
 
 
-class RunGroup:
-    """The memory, pids and cpu cgroups of one run."""
+def available() -> str | None:
+    """None when run groups can be made here, else one line: what is missing, how to grant it."""
+    return cgroup_v2.available() if VERSION == 2 else cgroup_v1.available()
 
-    def __init__(self, run_id: str):
-        self.paths: dict[str, Path] = {}
-        for controller in CONTROLLERS:
-            base = _own_path(controller)
-            assert base is not None
-            self.paths[controller] = base / PREFIX / run_id
 
-    def create(self, memory_mb: int, max_pids: int, cpu_cores: float = 1.0) -> None:
-        for path in self.paths.values():
-            path.mkdir(parents=True, exist_ok=True)
-        limit = memory_mb * 1024 * 1024
-        memory = self.paths["memory"]
-        (memory / "memory.limit_in_bytes").write_text(str(limit))
-        memsw = memory / "memory.memsw.limit_in_bytes"
-        if memsw.exists():  # no escaping the limit into swap
-            memsw.write_text(str(limit))
-        (self.paths["pids"] / "pids.max").write_text(str(max_pids))
-        cpu = self.paths["cpu"]
-        # All runs together weigh a quarter of one ordinary process: under a full CPU
-        # the API and the workers' own threads (claims, result writes) go first.
-        (cpu.parent / "cpu.shares").write_text(str(RUNS_CPU_SHARES))
-        (cpu / "cpu.cfs_period_us").write_text("100000")
-        (cpu / "cpu.cfs_quota_us").write_text(str(int(100000 * cpu_cores)))
-
-    def join(self, pid: int) -> None:
-        """Move ``pid`` into every group (called by the child on itself)."""
-        for path in self.paths.values():
-            (path / "cgroup.procs").write_text(str(pid))
-
-    def oom_killed(self) -> bool:
-        """True if the kernel's OOM killer fired inside this run's memory group."""
+def describe() -> str:
+    """This host's cgroup mode in a few words (for logs and the self-check)."""
+    if VERSION == 2:
         try:
-            text = (self.paths["memory"] / "memory.oom_control").read_text()
-            failcnt = int((self.paths["memory"] / "memory.failcnt").read_text())
-        except (OSError, ValueError):
-            return False
-        for line in text.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill" and int(value) > 0:
-                return True
-        return failcnt > 0 and "under_oom 1" in text
-
-    def hit_memory_limit(self) -> bool:
-        """True if the run's memory use ever reached the limit (``memory.failcnt``)."""
-        try:
-            return int((self.paths["memory"] / "memory.failcnt").read_text()) > 0
-        except (OSError, ValueError):
-            return False
-
-    def pids(self) -> list[int]:
-        try:
-            text = (self.paths["pids"] / "cgroup.procs").read_text()
-        except OSError:
-            return []
-        return [int(p) for p in text.split()]
-
-    def kill_all(self) -> None:
-        """SIGKILL every process in the run, repeatedly, until none is left."""
-        for _ in range(50):
-            pids = self.pids()
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.01)
-
-    def remove(self) -> None:
-        self.kill_all()
-        for path in self.paths.values():
-            for _ in range(50):
-                try:
-                    path.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:  # still has exiting tasks
-                    time.sleep(0.01)
+            where = str(cgroup_v2.layout().base)
+        except (cgroup_v2.DelegationError, OSError):
+            where = "not delegated"
+        return f"cgroup v2 ({where})"
+    return "cgroup v1 (" + ", ".join(cgroup_v1.CONTROLLERS) + ")"
