@@ -36,11 +36,13 @@ class Sandbox:
 
     def __init__(self, scratch_root: str = DEFAULT_SCRATCH_ROOT,
                  disabled_layers: tuple[str, ...] = (), python: str = sys.executable,
-                 max_runs_per_zygote: int = 200, zygote_timeout_s: float = 30.0):
+                 max_runs_per_zygote: int = 200, zygote_timeout_s: float = 30.0,
+                 zygote_start_s: float = 120.0):
         self.scratch_root = Path(scratch_root)
         # How long the fork server may take to answer (fork a child, or report an exit
         # after a kill) before it counts as hung and is replaced.
         self.zygote_timeout_s = zygote_timeout_s
+        self.zygote_start_s = zygote_start_s  # importing JAX: minutes on an emulated host
         self.disabled_layers = tuple(disabled_layers)
         self.python = python
         self.max_runs_per_zygote = max_runs_per_zygote
@@ -76,7 +78,7 @@ class Sandbox:
             if not self._swept:
                 sweep_stale_runs(self.scratch_root, "cgroup" in self.layers)
                 self._swept = True
-            zygote = self._zygote = ZygoteClient(self.python)
+            zygote = self._zygote = ZygoteClient(self.python, self.zygote_start_s)
         return zygote
 
     def run(self, request: RunRequest, limits: Limits,

@@ -14,7 +14,7 @@ from sandbox.stack import CHILD_XLA_FLAGS
 class ZygoteClient:
     """A running fork server and the socket to it."""
 
-    def __init__(self, python: str):
+    def __init__(self, python: str, start_s: float = 120.0):
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {"PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu", "XLA_FLAGS": CHILD_XLA_FLAGS}
         for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
@@ -27,7 +27,7 @@ class ZygoteClient:
         )
         child.close()
         self.sock = parent
-        self.sock.settimeout(120)
+        self.sock.settimeout(start_s)
         hello = json.loads(self.sock.recv(4096) or b"{}")
         if not hello.get("ready"):
             raise SandboxError("the fork server did not start")
