@@ -44,8 +44,10 @@ def _kernel() -> Path:
 
 
 def _seed_caches(grader, seed_problem, seed: Path) -> None:
-    """Copy the seed problem's expected outputs and compile cache (warmed here) to ``seed``."""
+    """Copy the seed problem's expected outputs, known mistakes' outputs (for hints) and
+    compile cache, all computed here, to ``seed``."""
     grader.reference_outputs(seed_problem)
+    grader.prepare_hints(seed_problem)
     key = cache_key(seed_problem)
     (seed / "expected").mkdir(parents=True)
     for npz in grader.expected_dir.glob(f"{seed_problem.slug}-{key}*.npz"):
