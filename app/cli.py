@@ -73,13 +73,15 @@ def _fmt(value: float | None) -> str:
 
 def print_result(result: GradeResult) -> None:
     table = Table(show_header=True, header_style="bold")
-    for column in ("case", "", "verdict", "max abs err", "max rel err", "time ms", "message"):
+    for column in ("case", "", "verdict", "max abs err", "max rel err", "time ms", "cpu ms",
+                   "message"):
         table.add_column(column)
     for case in result.cases:
         style = "green" if case.verdict is Verdict.ACCEPTED else "red"
         table.add_row(case.name, "visible" if case.visible else "hidden",
                       f"[{style}]{case.verdict.label}[/{style}]", _fmt(case.max_abs_error),
                       _fmt(case.max_rel_error), f"{case.time_ms:.0f}" if case.visible else "-",
+                      f"{case.cpu_ms:.0f}" if case.visible else "-",
                       (case.message or "").strip().splitlines()[-1:][0] if case.message else "")
     console.print(table)
     style = "green" if result.verdict is Verdict.ACCEPTED else "red"

@@ -27,10 +27,18 @@ def internal_result(request: RunRequest, message: str) -> RunResult:
 
 
 def ending(run: Run, status: int) -> tuple[Termination, str]:
-    """How the run ended and a one-line detail, from the exit status and what was seen."""
+    """How the run ended and a one-line detail, from the exit status and what was seen.
+
+    Memory is decided by the kernel's record (the memory cgroup's OOM kills and limit
+    hits) or the child's own MemoryError frame, never by a clock: a run that reached
+    its memory limit and was then stopped by a time limit (it was thrashing there,
+    reclaiming pages the kernel had not yet given up on) is a memory verdict.
+    """
     if run.killed_for is Termination.TIME and run.group and run.group.hit_memory_limit():
-        # Thrashing at the cgroup limit: the kernel's OOM killer was about to fire.
-        return Termination.MEMORY, "memory limit reached (killed at the time limit)"
+        return Termination.MEMORY, (f"memory limit reached (the run thrashed at its memory "
+                                    f"limit until the {run.time_limit} time limit stopped it)")
+    if run.killed_for is Termination.TIME:
+        return Termination.TIME, f"killed: time limit ({run.time_limit})"
     if run.killed_for is not None:
         return run.killed_for, f"killed: {run.killed_for.value} limit"
     if run.group and run.group.oom_killed():
@@ -40,7 +48,8 @@ def ending(run: Run, status: int) -> tuple[Termination, str]:
         name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() else str(sig)
         # SIGKILL past the CPU limit: the submission ignored SIGXCPU.
         if sig == signal.SIGXCPU or (sig == signal.SIGKILL and run.cpu_used >= run.cpu_limit):
-            return Termination.TIME, "CPU time limit exceeded"
+            run.time_limit = "cpu"
+            return Termination.TIME, "killed: time limit (cpu)"
         log_text = run.log.decode(errors="replace").lower()
         if sig == signal.SIGABRT and any(p in log_text for p in _MEMORY_PATTERNS):
             return Termination.MEMORY, "aborted while allocating memory"
@@ -58,7 +67,9 @@ def classify(run: Run, status: int) -> RunResult:
     names = [c.name for c in run.request.cases]
     log_text = run.log.decode(errors="replace")
     result = RunResult(cases=[], termination=termination, exit_detail=detail, log=log_text,
-                       log_truncated=run.log_total > len(run.log))
+                       log_truncated=run.log_total > len(run.log),
+                       time_limit=run.time_limit if termination is Termination.TIME else None)
+    run.fall_back_from = fall_back_from(run, termination)
     if termination is Termination.INTERNAL:
         result.cases = [CaseOutcome(n, CaseStatus.INTERNAL, message=detail) for n in names]
         return result
@@ -84,16 +95,49 @@ def classify(run: Run, status: int) -> RunResult:
             first_missing = False
             status_ = {Termination.TIME: CaseStatus.TIME, Termination.MEMORY: CaseStatus.MEMORY,
                        Termination.OUTPUT: CaseStatus.OUTPUT}.get(termination, CaseStatus.CRASHED)
+            now = time.monotonic()
             if "ready" not in run.events and termination is Termination.EXITED:
                 detail_ = f"the process {detail} while loading your code"
+            elif status_ is CaseStatus.TIME:
+                detail_ = run.clock.time_message(run.time_limit, run.step_s(),
+                                                 "ready" not in run.events, now)
             else:
                 detail_ = f"the process {detail}" if status_ is CaseStatus.CRASHED else detail
-            result.cases.append(CaseOutcome(names[index], status_, message=detail_,
-                                            time_ms=(time.monotonic() - run.last_frame) * 1000))
+            result.cases.append(CaseOutcome(
+                names[index], status_, message=detail_, time_ms=(now - run.last_frame) * 1000,
+                cpu_ms=run.clock.step_cpu_used() * 1000,
+                time_limit=run.time_limit if status_ is CaseStatus.TIME else None,
+                execution=run.mode))
         else:
             result.cases.append(CaseOutcome(names[index], CaseStatus.NOT_RUN,
                                             message="not run: an earlier case ended the process"))
     return result
+
+
+def fall_back_from(run: Run, termination: Termination) -> int | None:
+    """The case to run again one step down the execution ladder, or None.
+
+    Only CPU time and memory (what compiling multiplies) send a run down, only after
+    the code loaded, only from a path that compiles, and never after a case of the
+    run failed on its own.
+    """
+    if run.mode == run.ladder[-1] or "ready" not in run.events:
+        return None
+    if not (termination is Termination.MEMORY
+            or (termination is Termination.TIME and run.time_limit == "cpu")):
+        return None
+    if not run.events["ready"].get("compiles"):
+        return None
+    start = next((i for i in range(len(run.request.cases)) if i not in run.outcomes), None)
+    if start is None or any(o.status is not CaseStatus.OK for o in run.outcomes.values()):
+        return None
+    return start
+
+
+def finite(value: object) -> bool:
+    """A real number a child may report (no bool, NaN or infinity)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and abs(value) < float("inf"))
 
 
 def text_of(value: object, cap: int = _MAX_TEXT) -> str:

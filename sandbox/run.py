@@ -3,9 +3,9 @@
 Per run it creates the cgroups and the scratch directory, hands the child its three
 pipe ends through the fork server, streams the request in, reads result frames
 (size-capped) and the log (size-capped) until the child ends or a deadline passes,
-then kills the whole process tree and removes everything the run created.  Deadlines
-live in ``Run._watch`` and ``Run._step_s``; how the ending is judged, in
-``sandbox/classify.py``.
+then kills the whole process tree and removes everything the run created.  Allowances
+live in ``Run.step_s`` and the clocks that spend them in ``sandbox/clock.py``; how the
+ending is judged, in ``sandbox/classify.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sandbox.classify import classify, text_of
+from sandbox.classify import classify, finite, text_of
+from sandbox.clock import RunClock
 from sandbox.errors import SandboxError, ScratchUnavailable
 from sandbox.layers.cgroups import RunGroup
 from sandbox.layers.scratch import reclaim_tree, remove_tree
@@ -36,9 +37,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("tensorjudge.sandbox")
 
 _FRAME_OVERHEAD = 64 * 1024
+# All cases as one program may use the CPU time of this many cases before the run
+# falls back to one program per case (which then gets the problem's full limits).
+BATCH_CASES_CPU = 4
+# How cases run, cheapest first; a run killed for CPU time or memory while compiling
+# is run again (from the case it died on) one step further down this ladder.
+EXECUTION_LADDER = ("batch", "per_case", "eager")
 
 
-def request_frame(request: RunRequest, limits: Limits) -> bytes:
+def request_frame(request: RunRequest, limits: Limits, execution: str = "batch") -> bytes:
     """The request as one frame: code, harness, entry, scalars in the header, arrays as arrays."""
     scalars: list[dict[str, Any]] = []
     arrays: dict[str, Any] = {}
@@ -60,6 +67,7 @@ def request_frame(request: RunRequest, limits: Limits) -> bytes:
         "cache_dir": request.cache_dir,
         "cache_writable": request.cache_writable,
         "output_bytes": limits.output_bytes,
+        "execution": execution,
     }
     return encode_frame(meta, arrays)
 
@@ -68,8 +76,14 @@ class Run:
     """State of one run, from cgroup creation to cleanup."""
 
     def __init__(self, sandbox: Sandbox, request: RunRequest, limits: Limits,
-                 on_case: Callable[[int, CaseOutcome], bool | None] | None):
+                 on_case: Callable[[int, CaseOutcome], bool | None] | None,
+                 mode: str = EXECUTION_LADDER[0]):
         self.sandbox = sandbox
+        self.mode = mode
+        # Set by classify: the case index to rerun from, one step down the ladder.
+        self.fall_back_from: int | None = None
+        self.time_limit: str | None = None  # "cpu" or "wall" once a time limit fired
+        self.ladder = EXECUTION_LADDER
         self.request = request
         self.limits = limits
         self.on_case = on_case
@@ -77,6 +91,8 @@ class Run:
         self.run_id = f"{os.getpid()}-{uuid.uuid4().hex}"
         self.scratch = sandbox.scratch_root / self.run_id
         self.group = RunGroup(self.run_id) if "cgroup" in sandbox.layers else None
+        self.clock = RunClock(limits, len(request.cases), self.group)
+        self.last_frame = 0.0
         self.outcomes: dict[int, CaseOutcome] = {}
         self.events: dict[str, dict[str, Any]] = {}
         self.log = bytearray()
@@ -84,7 +100,7 @@ class Run:
         self.killed_for: Termination | None = None
         self.untrusted_started = False
         self.bad_frames = 0
-        self.cpu_used = 0.0
+        self.cpu_used = 0.0  # the child's own CPU seconds, as the fork server reaped it
         self.cpu_limit = self._settings()["cpu_seconds"]
 
     def execute(self) -> RunResult:
@@ -100,6 +116,7 @@ class Run:
                 self.group.create(self.limits.memory_mb, self.limits.max_pids)
             status = self._spawn_and_watch()
             result = classify(self, status)
+            result.cpu_ms = self.clock.cpu_now() * 1000
         finally:
             if self.group:
                 self.group.remove()
@@ -118,16 +135,15 @@ class Run:
             log.exception("run %s: could not clean up its directories", self.run_id)
 
     def _settings(self) -> dict[str, Any]:
-        n_cases = len(self.request.cases)
-        total = self.limits.startup_s + self.limits.time_s * n_cases
         return {
             "run_id": self.run_id,
             "scratch": str(self.scratch),
             "cache_dir": self.request.cache_dir,
             "cache_writable": self.request.cache_writable,
             "memory_mb": self.limits.memory_mb,
-            # XLA uses every core, so CPU time may run ahead of wall time.
-            "cpu_seconds": int(total * (os.cpu_count() or 1)) + 1,
+            # RLIMIT_CPU (per process) only backs up the supervisor, which stops the
+            # run when the whole tree's CPU time passes its allowance.
+            "cpu_seconds": int(self.clock.cpu_total) + 2,
             "file_size_mb": self.limits.file_size_mb,
             "max_pids": self.limits.max_pids,
             "disabled": list(self.sandbox.disabled_layers),
@@ -171,7 +187,7 @@ class Run:
 
     def _write_request(self, fd: int) -> None:
         try:
-            view = memoryview(request_frame(self.request, self.limits))
+            view = memoryview(request_frame(self.request, self.limits, self.mode))
             while view:
                 view = view[os.write(fd, view):]
         except OSError:
@@ -186,30 +202,29 @@ class Run:
         selector.register(log_r, selectors.EVENT_READ, "log")
         selector.register(zygote.sock, selectors.EVENT_READ, "zygote")
         self.last_frame = time.monotonic()
-        deadline = self.last_frame + self.limits.startup_s
-        # Frames only move the per-step deadline on progress, and never past this.
-        hard_deadline = deadline + self.limits.time_s * len(self.request.cases)
+        self.clock.start(pid, self.last_frame)
         status: int | None = None
-        killed_at: float | None = None
+        ended_at: float | None = None  # when the child was killed or reported its exit
         open_pipes = 2
         try:
             while status is None or open_pipes:
-                timeout = deadline - time.monotonic()
-                if status is not None:
-                    timeout = min(timeout, 2.0)
-                if timeout <= 0:
-                    if status is None and killed_at is not None:
+                now = time.monotonic()
+                if status is None and self.killed_for is None:
+                    fired = self.clock.fired(now, self.step_s())
+                    if fired is not None:
+                        self.time_limit = fired
+                        self._kill(pid, Termination.TIME)
+                if ended_at is None and self.killed_for is not None:
+                    ended_at = now
+                if ended_at is not None and now - ended_at > min(10.0, self.sandbox.zygote_timeout_s):
+                    if status is None:
                         # The child was SIGKILLed long ago and the fork server, which
                         # reaps it, still says nothing: the grader is at fault, not the code.
                         raise SandboxError(f"the fork server hung: no exit status "
-                                           f"{time.monotonic() - killed_at:.0f} s after a kill")
-                    if status is None:
-                        self._kill(pid, Termination.TIME)
-                        killed_at = time.monotonic()
-                        deadline = killed_at + min(10.0, self.sandbox.zygote_timeout_s)
-                        continue
+                                           f"{now - ended_at:.0f} s after a kill")
                     break  # exited, but something still holds the pipes open
-                for key, _ in selector.select(timeout):
+                poll = 0.5 if self.killed_for is not None else self.clock.poll_s(now, self.step_s())
+                for key, _ in selector.select(poll):
                     if key.data == "zygote":
                         message = zygote.sock.recv(4096)
                         if not message:
@@ -217,8 +232,10 @@ class Run:
                             raise SandboxError("the fork server died during a run")
                         exit_info = json.loads(message)
                         status = exit_info["status"]
-                        self.cpu_used = float(exit_info.get("cpu_seconds", 0.0))
+                        self.cpu_used = self.clock.reaped_cpu = float(exit_info.get("cpu_seconds", 0.0))
                         selector.unregister(zygote.sock)
+                        if ended_at is None:
+                            ended_at = time.monotonic()
                         if self.group:
                             self.group.kill_all()  # nothing outlives the child
                         continue
@@ -233,8 +250,6 @@ class Run:
                         for frame in reader.feed(data):
                             if self._on_frame(frame) and self.killed_for is None:
                                 self._kill(pid, Termination.STOPPED)
-                            if self.killed_for is None:
-                                deadline = min(hard_deadline, self.last_frame + self._step_s())
                         if reader.overflowed and self.killed_for is None:
                             self._kill(pid, Termination.OUTPUT)
         finally:
@@ -270,6 +285,7 @@ class Run:
     def _on_frame(self, frame: bytes) -> bool:
         """Record one frame; True if the caller asked to stop the run."""
         now = time.monotonic()
+        cpu = self.clock.cpu_now()
         try:
             meta, arrays = decode_payload(frame)
         except ProtocolError as exc:
@@ -281,41 +297,54 @@ class Run:
         stop = False
         progress = (len(self.outcomes), len(self.events))
         if kind == "case":
-            stop = self._on_case_frame(meta, arrays, now)
+            stop = self._on_case_frame(meta, arrays, now, cpu)
         elif kind in ("ready", "compile_error", "load_error", "done", "internal", "loading"):
             if kind == "loading":
                 self.untrusted_started = True
             self.events.setdefault(kind, meta)
         elif kind == "batch" and "ready" in self.events and not self.outcomes:
-            self.events.setdefault(kind, {"at": now})
+            self.events.setdefault(kind, {"at": now, "cpu": cpu})
         if (len(self.outcomes), len(self.events)) != progress:
-            self.last_frame = now  # repeated or unknown frames must not extend the deadline
+            # Repeated or unknown frames must not extend the allowances.
+            self.last_frame = now
+            self.clock.new_step(now, cpu)
         return stop
 
-    def _step_s(self) -> float:
-        """Wall-clock allowance from the last progress frame to the next one.
+    def step_s(self) -> float:
+        """CPU-time allowance from the last progress frame to the next one, in seconds.
 
         While every case runs as one program (a ``batch`` frame, before any case
-        frame) the step is the time of all cases; the hard total never moves.
+        frame) the step is the time of up to ``BATCH_CASES_CPU`` cases (past that,
+        the cases run again one by one); the run's total never moves.
         """
         if "ready" not in self.events:
             return self.limits.startup_s
         if "batch" in self.events and not self.outcomes:
-            return self.limits.time_s * len(self.request.cases)
+            return self.limits.time_s * min(len(self.request.cases), BATCH_CASES_CPU)
         return self.limits.time_s
 
-    def _case_ms(self, meta: dict[str, Any], now: float) -> float:
-        """A case's time: the child's own accounting when every case ran as one program
-        (their frames arrive together), capped by what the supervisor saw."""
-        seen = (now - self.last_frame) * 1000
-        batch = self.events.get("batch")
-        reported = meta.get("seconds")
-        if batch is None or not isinstance(reported, (int, float)) or isinstance(reported, bool):
-            return seen
-        elapsed = (now - batch["at"]) * 1000
-        return min(max(float(reported) * 1000, 0.0), elapsed) if reported == reported else seen
+    def _case_ms(self, meta: dict[str, Any], now: float, cpu: float) -> tuple[float, float]:
+        """A case's wall and CPU milliseconds.
 
-    def _on_case_frame(self, meta: dict[str, Any], arrays: dict[str, Any], now: float) -> bool:
+        One case at a time: what the supervisor saw since the previous progress frame
+        (wall clock, and the cgroup's CPU time).  All cases as one program (their
+        frames arrive together): wall time is the child's own accounting (the case's
+        tracing plus an equal share of the shared lowering, compiling and running),
+        capped by what the supervisor saw; CPU time is the program's CPU time split
+        in the same proportions (the child's ``share``), so the cases add up to it.
+        """
+        seen = ((now - self.last_frame) * 1000, max(0.0, cpu - self.clock.step_cpu) * 1000)
+        batch = self.events.get("batch")
+        reported, share = meta.get("seconds"), meta.get("share")
+        if batch is None or not finite(reported) or not finite(share):
+            return seen
+        batch_cpu = batch.setdefault("cpu_end", cpu) - batch["cpu"]
+        elapsed = (now - batch["at"]) * 1000
+        return (min(max(float(reported) * 1000, 0.0), elapsed),
+                max(0.0, batch_cpu) * 1000 * min(max(float(share), 0.0), 1.0))
+
+    def _on_case_frame(self, meta: dict[str, Any], arrays: dict[str, Any], now: float,
+                       cpu: float) -> bool:
         index = meta.get("index")
         if not isinstance(index, int) or not 0 <= index < len(self.request.cases):
             return False
@@ -330,10 +359,13 @@ class Run:
         output = arrays.get("output") if status is CaseStatus.OK else None
         if status is CaseStatus.OK and output is None:
             status = CaseStatus.ERROR
+        time_ms, cpu_ms = self._case_ms(meta, now, cpu)
+        execution = meta.get("execution")
         outcome = CaseOutcome(
             name=self.request.cases[index].name, status=status, output=output,
-            time_ms=self._case_ms(meta, now), stdout=text_of(meta.get("stdout")),
+            time_ms=time_ms, cpu_ms=cpu_ms, stdout=text_of(meta.get("stdout")),
             message=text_of(meta.get("message")), summary=text_of(meta.get("summary")),
+            execution=execution if execution in EXECUTION_LADDER else self.mode,
         )
         self.outcomes[index] = outcome
         return bool(self.on_case is not None and self.on_case(index, outcome))

@@ -7,6 +7,7 @@ the sweep of dead workers' leftovers ``sandbox/sweep.py``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 from sandbox.classify import internal_result
 from sandbox.errors import SandboxError, ScratchUnavailable
 from sandbox.layers import REQUIRED
-from sandbox.run import Run
+from sandbox.run import EXECUTION_LADDER, Run
 from sandbox.sweep import sweep_stale_runs
 from sandbox.types import CaseOutcome, Limits, RunRequest, RunResult
 from sandbox.zygote_client import ZygoteClient
@@ -90,7 +91,7 @@ class Sandbox:
         """
         with self._lock:
             try:
-                return Run(self, request, limits, on_case).execute()
+                return self._run_ladder(request, limits, on_case)
             except ScratchUnavailable as exc:
                 log.error("sandbox run failed: %s", exc)
                 return internal_result(request, f"the grader's sandbox failed: {exc}")
@@ -108,3 +109,29 @@ class Sandbox:
                     self._zygote.close()
                     self._zygote = None
                 raise
+
+    def _run_ladder(self, request: RunRequest, limits: Limits,
+                    on_case: Callable[[int, CaseOutcome], bool | None] | None) -> RunResult:
+        """Run ``request``; if compiling it ran out of CPU time or memory, run the cases
+        from the one it died on again one step down ``EXECUTION_LADDER``.
+
+        An optimisation must never change a verdict: the learner is judged by the last
+        path that ran, each path under the problem's own limits.
+        """
+        run = Run(self, request, limits, on_case, EXECUTION_LADDER[0])
+        result = run.execute()
+        while run.fall_back_from is not None:
+            start = run.fall_back_from
+            mode = EXECUTION_LADDER[EXECUTION_LADDER.index(run.mode) + 1]
+            log.info("run %s: %s path ran out of %s at case %d; trying %s", run.run_id, run.mode,
+                     result.termination.value, start, mode)
+            rest = dataclasses.replace(request, cases=request.cases[start:])
+            shifted = None if on_case is None else (
+                lambda index, outcome, _start=start: on_case(index + _start, outcome))
+            run = Run(self, rest, limits, shifted, mode)
+            later = run.execute()
+            later.cases = result.cases[:start] + later.cases
+            later.wall_ms += result.wall_ms
+            later.cpu_ms += result.cpu_ms
+            result = later
+        return result

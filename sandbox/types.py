@@ -13,15 +13,20 @@ import numpy as np
 class Limits:
     """Resource limits for one run.
 
-    time_s: wall-clock budget per case, in seconds (the run gets
-        ``startup_s + time_s * n_cases`` in total).
+    time_s: CPU-time budget per case, in seconds, counted over the run's whole
+        process tree (its cgroup), so a busy machine does not shrink it.  The run
+        as a whole gets ``startup_s + time_s * n_cases`` CPU seconds.
     memory_mb: memory cgroup limit for the whole process tree, in MiB.
     output_bytes: cap on the result channel (all output arrays together), in bytes.
     log_bytes: cap on raw stdout/stderr; more than this ends the run as an output
         limit.  Only the first ``log_keep_bytes`` are kept.
     max_pids: pids cgroup limit (threads count too; XLA starts ~a dozen).
     file_size_mb: RLIMIT_FSIZE for files in the scratch directory, in MiB.
-    startup_s: extra wall-clock allowance for loading the submission.
+    startup_s: CPU-time allowance for loading the submission, in seconds.
+    wall_factor: the wall-clock backstop, which stops code that sleeps or blocks:
+        each step (loading, a case) may last ``wall_factor`` times its CPU allowance
+        in wall time, the run ``wall_factor`` times its total CPU allowance.  Generous
+        on purpose: a run starved of CPU by a busy machine must not reach it.
     """
 
     time_s: float = 5.0
@@ -32,6 +37,7 @@ class Limits:
     max_pids: int = 64
     file_size_mb: int = 16
     startup_s: float = 10.0
+    wall_factor: float = 6.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,12 @@ class CaseOutcome:
     output: the returned array (already size-checked), None unless status is OK.
     time_ms: wall time seen by the supervisor between this case's frame and the
         previous one (includes tracing and compilation).
+    cpu_ms: CPU time the run's processes used over the same span (read from the
+        run's cgroup); when all cases ran as one program, that program's CPU time
+        split in proportion to each case's share of it (see ``_Run._case_ms``).
+    time_limit: "cpu" or "wall" when the case was stopped by that time limit.
+    execution: how the case ran: "batch" (all cases as one compiled program),
+        "per_case" (one compiled program per case) or "eager" (no compilation).
     stdout: what the case printed through ``sys.stdout``/``sys.stderr`` (capped).
     message: error text, trimmed to the submission's own traceback lines.
     summary: the nearest built-in exception's name (learner-controlled like everything
@@ -113,6 +125,9 @@ class CaseOutcome:
     summary: str = ""
     line: int | None = None
     column: int | None = None
+    cpu_ms: float = 0.0
+    time_limit: str | None = None
+    execution: str | None = None
 
 
 @dataclass
@@ -125,4 +140,6 @@ class RunResult:
     log: str = ""  # raw fd 1/2 output, capped; shown only when every case is visible
     log_truncated: bool = False
     wall_ms: float = 0.0
+    cpu_ms: float = 0.0  # CPU time of the whole run's process tree
+    time_limit: str | None = None  # "cpu" or "wall" when a time limit ended the run
     layers: tuple[str, ...] = field(default_factory=tuple)

@@ -69,7 +69,7 @@ def limits_for(problem: Problem, time_scale: float = 1.0) -> Limits:
     """The problem's limits; ``time_scale`` stretches the time ones on emulated hosts only."""
     limits = problem.manifest.limits
     return Limits(time_s=limits.time_s * time_scale, memory_mb=limits.memory_mb,
-                  startup_s=Limits.startup_s * time_scale)
+                  startup_s=limits.startup_s * time_scale, wall_factor=limits.wall_factor)
 
 
 def _specs(cases: tuple[Case, ...]) -> tuple[CaseSpec, ...]:
@@ -316,6 +316,8 @@ class Grader:
         result = CaseResult(
             name=case.name, visible=case.visible, verdict=Verdict.ACCEPTED,
             expected_shape=list(expected.shape), time_ms=round(outcome.time_ms, 1),
+            cpu_ms=round(outcome.cpu_ms, 1), time_limit=outcome.time_limit,
+            execution=outcome.execution,
             stdout=outcome.stdout if case.visible else "",
             line=outcome.line if case.visible else None,
             column=outcome.column if case.visible else None,

@@ -44,11 +44,14 @@ class CaseResult:
     first_mismatch: int | None = None
     expected_shape: list[int] | None = None
     actual_shape: list[int] | None = None
-    time_ms: float = 0.0
+    time_ms: float = 0.0  # wall clock
+    cpu_ms: float = 0.0  # CPU time of the run's processes (what the time limit counts)
     stdout: str = ""
     line: int | None = None
     column: int | None = None
     termination: str | None = None  # time | memory | output | signal | exit: the sandbox ended it
+    time_limit: str | None = None  # with termination "time": which limit fired, "cpu" or "wall"
+    execution: str | None = None  # batch | per_case | eager: how the case ran (sandbox ladder)
     hint: str | None = None  # what misunderstanding the output suggests (never leaks hidden inputs)
     hint_category: str | None = None  # the hint's label, one of app.problems.mistakes.CATEGORIES
     plot: dict[str, Any] | None = None  # visible wrong answers: flattened expected/actual (plot_data)

@@ -53,8 +53,13 @@ class Tolerance(_Strict):
 
 
 class ProblemLimits(_Strict):
-    time_s: float = Field(5.0, gt=0, le=60, description="wall-clock seconds per case")
+    """Per-problem limits (README "Time and memory limits" says how to choose them)."""
+
+    time_s: float = Field(5.0, gt=0, le=60, description="CPU seconds per case (whole process tree)")
     memory_mb: int = Field(2048, ge=256, le=16384)
+    startup_s: float = Field(10.0, gt=0, le=120, description="CPU seconds to load the submission")
+    wall_factor: float = Field(6.0, ge=2, le=50, description=(
+        "wall-clock backstop: a step may last this many times its CPU allowance"))
 
 
 class CaseDef(_Strict):

@@ -34,7 +34,14 @@ class CaseOut(BaseModel):
     first_mismatch: int | None = None
     expected_shape: list[int] | None = None
     actual_shape: list[int] | None = None
-    time_ms: float | None = None
+    time_ms: float | None = Field(None, description="wall-clock milliseconds")
+    cpu_ms: float | None = Field(
+        None, description="CPU milliseconds of the run's processes: what the time limit counts")
+    time_limit: Literal["cpu", "wall"] | None = Field(
+        None, description="on time_limit_exceeded: the CPU-time limit or the wall-clock backstop")
+    execution: Literal["batch", "per_case", "eager"] | None = Field(
+        None, description="how the case ran: all cases as one compiled program, one per case, "
+                          "or without compiling")
     message: str = ""
     stdout: str = ""
     line: int | None = None

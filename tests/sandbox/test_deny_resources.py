@@ -1,6 +1,8 @@
 """Deny battery, part 2: exhausting the host (CPU, memory, pids, disk, output, time)
-and crashing the runner.  Every run must end with the right limit status, quickly,
-and leave nothing behind (checked after every test by ``conftest.py``)."""
+and crashing the runner.  Every run must end with the right limit status, stopped by
+the right clock (CPU time counted from the run's cgroup; the wall clock only for code
+that sleeps or blocks), and leave nothing behind (checked after every test by
+``conftest.py``).  Nothing here measures wall time: the machine may be busy."""
 
 from __future__ import annotations
 
@@ -123,8 +125,11 @@ def test_deny_deeply_nested_scratch_tree(sandbox):
 def test_deny_busy_loop(sandbox):
     result = run(sandbox, "def f(n):\n    while True:\n        pass", QUICK)
     ended(result.cases[0], CaseStatus.TIME)
-    assert result.termination is Termination.TIME
-    assert result.wall_ms < 3000
+    assert result.termination is Termination.TIME and result.time_limit == "cpu"
+    case = result.cases[0]
+    assert case.time_limit == "cpu" and "(cpu)" in case.message, case.message
+    # Stopped once its CPU time (not the wall clock) passed QUICK.time_s, promptly.
+    assert 1000 <= case.cpu_ms < 1600, case.cpu_ms
 
 
 def test_deny_busy_loop_ignoring_signals(sandbox):
@@ -142,14 +147,17 @@ def test_deny_busy_loop_ignoring_signals(sandbox):
 def test_deny_sleep_forever(sandbox):
     result = run(sandbox, "import time\ndef f(n):\n    time.sleep(10**6)", QUICK)
     ended(result.cases[0], CaseStatus.TIME)
-    assert result.wall_ms < 3000
+    case = result.cases[0]
+    assert case.time_limit == "wall" and result.time_limit == "wall"
+    assert "(wall)" in case.message and case.cpu_ms < 1000, (case.message, case.cpu_ms)
 
 
 def test_deny_sleep_forever_at_import(sandbox):
     result = run(sandbox, "import time\ntime.sleep(10**6)\ndef f(n):\n    return [1]",
                  Limits(time_s=1, memory_mb=256, startup_s=1))
     ended(result.cases[0], CaseStatus.TIME)
-    assert result.wall_ms < 3000
+    assert result.cases[0].time_limit == "wall", result.cases[0].message
+    assert "loading your code" in result.cases[0].message
 
 
 def test_deny_more_than_one_core(sandbox):
@@ -264,8 +272,11 @@ def test_deny_unbounded_python_recursion(sandbox):
 
 
 def test_deny_fast_failure_still_fast(sandbox):
-    # Ending a run on a limit must not slow the next one (fork server and cgroups intact).
+    # Ending a run on a limit must not slow the next one: the fork server and cgroups
+    # stay intact, so the next run needs no new fork server (no JAX import, seconds).
+    run(sandbox, "def f(n):\n    return [n]", FAST)
+    server = sandbox._zygote.process.pid
     run(sandbox, "def f(n):\n    hoard = []\n    while True:\n        hoard.append(bytearray(2**20))",
         QUICK)
     result = run(sandbox, "def f(n):\n    return [n]", FAST)
-    assert values(result.cases[0]) == [1] and result.wall_ms < 1000
+    assert values(result.cases[0]) == [1] and sandbox._zygote.process.pid == server
