@@ -72,6 +72,23 @@ def test_deny_gradual_memory_fill(sandbox):
     assert result.termination is Termination.MEMORY
 
 
+def test_deny_slow_memory_creep_is_a_memory_verdict_not_a_time_one(sandbox):
+    # 256 MiB at a time with pauses: slow, but it is the memory cgroup's record (an
+    # OOM kill or limit hits), never a clock, that decides the verdict.
+    code = """
+    import time
+    import numpy as np
+    def f(n):
+        hoard = []
+        while True:
+            hoard.append(np.ones(256 << 20, np.uint8))
+            time.sleep(0.3)
+    """
+    result = run(sandbox, code, Limits(time_s=1.0, memory_mb=512, startup_s=3.0))
+    ended(result.cases[0], CaseStatus.MEMORY)
+    assert result.termination is Termination.MEMORY and result.time_limit is None
+
+
 def test_deny_gradual_native_memory_fill(sandbox):
     code = """
     import ctypes
