@@ -15,6 +15,10 @@ function shape(dims) {
   return `(${dims.join(", ")}${dims.length === 1 ? "," : ""})`;
 }
 
+function milliseconds(value) {
+  return value === null || value === undefined ? "—" : `${Math.round(value)} ms`;
+}
+
 function badge(verdict) {
   return el("span", { class: `badge verdict-${verdict}` }, verdictLabel(verdict));
 }
@@ -71,6 +75,7 @@ export class Results {
           el("th", { scope: "col", class: "num" }, "Max abs error"),
           el("th", { scope: "col", class: "num" }, "Max rel error"),
           el("th", { scope: "col", class: "num" }, "Time"),
+          el("th", { scope: "col", class: "num", title: "CPU time: what the time limit counts" }, "CPU"),
         ),
       ),
       this.rows,
@@ -96,7 +101,8 @@ export class Results {
       verdictCell,
       el("td", { class: "num" }, formatNumber(result.max_abs_error)),
       el("td", { class: "num" }, formatNumber(result.max_rel_error)),
-      el("td", { class: "num" }, result.time_ms === null || result.time_ms === undefined ? "—" : `${Math.round(result.time_ms)} ms`),
+      el("td", { class: "num" }, milliseconds(result.time_ms)),
+      el("td", { class: "num" }, milliseconds(result.cpu_ms)),
     );
     this.rows.append(row);
     const details = this.details(result);
@@ -104,7 +110,7 @@ export class Results {
       const open = failed && !this.firstFailureOpened;
       if (open) this.firstFailureOpened = true;
       const box = el("details", { class: "case-details", open }, el("summary", {}, failed ? "Details" : "Printed output"), details);
-      this.rows.append(el("tr", { class: "detail-row", "data-case": result.name }, el("td", { colspan: 5 }, box)));
+      this.rows.append(el("tr", { class: "detail-row", "data-case": result.name }, el("td", { colspan: 6 }, box)));
     }
     // A compile error names its line; a runtime error's line is the innermost frame of
     // the learner's code in the traceback.
