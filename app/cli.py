@@ -254,7 +254,7 @@ cli.add_typer(token_cli, name="token")
 
 @token_cli.command("create")
 def token_create(
-    role: Annotated[str, typer.Option(help="instructor or learner.")] = "learner",
+    role: Annotated[str, typer.Option(help="instructor, learner or admin.")] = "learner",
     name: Annotated[str, typer.Option(help="A label for the token.")] = "cli",
     user: Annotated[str | None, typer.Option(help="Owner (default: '<role>-bot').")] = None,
 ) -> None:
@@ -263,12 +263,46 @@ def token_create(
     from app.migrate import upgrade
     from app.models import Role
 
-    if role not in ("instructor", "learner"):
-        raise _usage_error("--role must be instructor or learner")
+    if role not in ("instructor", "learner", "admin"):
+        raise _usage_error("--role must be instructor, learner or admin")
     settings = _settings()
     upgrade(settings.db_url)
     with _sessions(settings)() as session:
         print(service_token(session, Role(role), user or f"{role}-bot", name))
+
+
+@token_cli.command("list")
+def token_list(user: Annotated[str, typer.Option(help="Whose tokens.")]) -> None:
+    """List a user's tokens: id, name, created, expires, revoked (never the secrets)."""
+    from app.accounts import service
+    from app.auth.repository import user_by_name
+
+    with _sessions(_settings())() as session:
+        owner = user_by_name(session, user)
+        if owner is None:
+            raise _usage_error(f"no user '{user}'")
+        for t in service.tokens(session, owner):
+            expires = t.expires_at.isoformat() if t.expires_at else "never"
+            state = "revoked" if t.revoked else "active"
+            print(f"{t.id}\t{t.name or '-'}\t{t.created_at.isoformat()}\t{expires}\t{state}")
+
+
+@token_cli.command("revoke")
+def token_revoke(token_id: int, user: Annotated[str, typer.Option(help="The token's owner.")]) -> None:
+    """Revoke token TOKEN_ID of USER (see ``token list``); it stops working at once."""
+    from app.accounts import service
+    from app.auth.repository import user_by_name
+    from app.errors import NotFound
+
+    with _sessions(_settings())() as session:
+        owner = user_by_name(session, user)
+        if owner is None:
+            raise _usage_error(f"no user '{user}'")
+        try:
+            service.revoke(session, owner, token_id)
+        except NotFound as exc:
+            raise _usage_error(str(exc.detail)) from None
+    console.print(f"token {token_id} of {user} revoked")
 
 
 user_cli = typer.Typer(help="Accounts.", no_args_is_help=True)

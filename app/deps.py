@@ -59,9 +59,18 @@ CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def instructor(user: CurrentUser) -> User:
-    if user.role is not Role.INSTRUCTOR:
+    if user.role not in (Role.INSTRUCTOR, Role.ADMIN):
         raise Forbidden("instructors only")
     return user
 
 
 InstructorUser = Annotated[User, Depends(instructor)]
+
+
+def admin(user: CurrentUser) -> User:
+    if user.role is not Role.ADMIN:
+        raise Forbidden("administrators only")
+    return user
+
+
+AdminUser = Annotated[User, Depends(admin)]

@@ -12,9 +12,11 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from app import apidocs, metrics
+from app.accounts.endpoints import router as accounts_router
 from app.auth.endpoints import router as auth_router
 from app.bodylimit import BodyLimit, NoSniff
 from app.config import Settings
+from app.courses.endpoints import router as courses_router
 from app.db import make_engine, make_sessionmaker
 from app.errors import ERROR_RESPONSES, install_handlers
 from app.jobs import repository as jobs
@@ -49,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router, responses=ERROR_RESPONSES)
     app.include_router(problems_router, responses=ERROR_RESPONSES)
     app.include_router(submissions_router, responses=ERROR_RESPONSES)
+    app.include_router(courses_router, responses=ERROR_RESPONSES)
+    app.include_router(accounts_router, responses=ERROR_RESPONSES)
     app.include_router(web_router)  # the learner's pages (not in the OpenAPI schema)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     apidocs.install(app)

@@ -1,5 +1,5 @@
 """SQLAlchemy models: users, tokens, problems and their immutable versions, submissions,
-case results, the job queue and worker heartbeats."""
+case results, the job queue, worker heartbeats, and courses with their assignments."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def _enum(cls: type[StrEnum]) -> SAEnum:
 class Role(StrEnum):
     LEARNER = "learner"
     INSTRUCTOR = "instructor"
+    ADMIN = "admin"  # an instructor who may also change other users' roles
 
 
 class Mode(StrEnum):
@@ -170,6 +171,11 @@ class Submission(Base):
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
     grading_ms: Mapped[float | None] = mapped_column(Float)
+    # The assignment this attempt counts for (None: outside any course), and whether it
+    # arrived after the assignment's due time under the "accept" late policy.
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignments.id", ondelete="SET NULL"))
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class CaseResultRow(Base):
@@ -211,3 +217,57 @@ class WorkerBeat(Base):
     pid: Mapped[int] = mapped_column(Integer)
     layers: Mapped[str] = mapped_column(String(256), default="")
     seen_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class CourseRole(StrEnum):
+    LEARNER = "learner"
+    TA = "ta"
+    INSTRUCTOR = "instructor"
+
+
+class LatePolicy(StrEnum):
+    ACCEPT = "accept"  # graded and marked late
+    REFUSE = "refuse"  # 409 after the due time
+
+
+class Course(Base):
+    __tablename__ = "courses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    join_code: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class CourseMember(Base):
+    __tablename__ = "course_members"
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    role: Mapped[CourseRole] = mapped_column(_enum(CourseRole), default=CourseRole.LEARNER)
+    joined_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Assignment(Base):
+    """Problems due together.  Problems are referenced, not versions: an assignment
+    follows new versions, and attempts on any version of a problem count."""
+
+    __tablename__ = "assignments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[datetime] = mapped_column(Timestamp)
+    due_at: Mapped[datetime] = mapped_column(Timestamp)
+    late: Mapped[LatePolicy] = mapped_column(_enum(LatePolicy), default=LatePolicy.ACCEPT)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class AssignmentProblem(Base):
+    __tablename__ = "assignment_problems"
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)

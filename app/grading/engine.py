@@ -228,6 +228,7 @@ class Grader:
             return
         if hint is not None:
             result.hint, result.hint_category = hint.text, hint.category
+            result.mistake = hint.mistake
 
     def _warm_run_mode(self, problem: Problem) -> None:
         """Also compile the visible examples alone: a harness that runs all of a run's

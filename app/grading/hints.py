@@ -41,6 +41,7 @@ class Hint:
 
     category: str
     text: str
+    mistake: str | None = None  # the known mistake's key, when one matched (for statistics)
 
 
 # ------------------------------------------------------------------ the detectors
@@ -106,13 +107,14 @@ def match_mistake(expected: np.ndarray, actual: np.ndarray,
     for mistake, output in flat:
         if _close(got, output, tol):
             return Hint(mistake.category,
-                        f"Your output equals that of a known mistake: {mistake.explanation}")
+                        f"Your output equals that of a known mistake: {mistake.explanation}",
+                        mistake.key)
     for mistake, output in flat:
         if output.shape != got.shape or (output.shape == want.shape and _multiple(output, want, tol)):
             continue
         if _multiple(got, output, tol):
             return Hint(mistake.category, "Your output is a constant multiple of that of a "
-                                          f"known mistake: {mistake.explanation}")
+                                          f"known mistake: {mistake.explanation}", mistake.key)
     return None
 
 

@@ -54,6 +54,7 @@ class CaseResult:
     execution: str | None = None  # batch | per_case | eager: how the case ran (sandbox ladder)
     hint: str | None = None  # what misunderstanding the output suggests (never leaks hidden inputs)
     hint_category: str | None = None  # the hint's label, one of app.problems.mistakes.CATEGORIES
+    mistake: str | None = None  # key of the known mistake the output matched (never shown to learners)
     plot: dict[str, Any] | None = None  # visible wrong answers: flattened expected/actual (plot_data)
     error_type: str | None = None  # runtime errors: the nearest built-in exception's name
 

@@ -46,11 +46,12 @@ def history(user: CurrentUser, session: SessionDep, problem: str | None = Query(
             all_users: bool = Query(False, description="instructors: every learner's submissions")
             ) -> SubmissionPage:
     """Your submissions, newest first (instructors may ask for everyone's)."""
-    owner = None if (all_users and user.role is Role.INSTRUCTOR) else user.id
+    owner = None if (all_users and user.role in (Role.INSTRUCTOR, Role.ADMIN)) else user.id
     rows, total = repository.history(session, owner, problem, page, per_page)
     items = [SubmissionListItem(id=s.id, problem=slug, version=version, mode=s.mode.value,
                                 status=s.status.value, verdict=s.verdict, passed=s.passed,
-                                total=s.total, created_at=s.created_at) for s, slug, version in rows]
+                                total=s.total, created_at=s.created_at,
+                                assignment=s.assignment_id, late=s.late) for s, slug, version in rows]
     return SubmissionPage(items=items, page=page, per_page=per_page, total=total)
 
 

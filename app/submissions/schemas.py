@@ -17,6 +17,10 @@ class SubmissionCreate(BaseModel):
     problem: StorableText = Field(min_length=1, max_length=64)
     code: StorableText
     mode: Mode = Mode.SUBMIT
+    assignment: int | None = Field(
+        None, ge=1, le=2**63 - 1,
+        description="the assignment this attempt is for (default: the open assignment holding "
+                    "the problem in one of your courses, if any)")
 
 
 class SubmissionAccepted(BaseModel):
@@ -77,6 +81,9 @@ class SubmissionOut(BaseModel):
     created_at: AwareDatetime
     finished_at: AwareDatetime | None
     code: str | None = None
+    assignment: int | None = None
+    late: bool = Field(False, description="made after the assignment's due time")
+    username: str | None = Field(None, description="the author (course staff views)")
 
 
 class SubmissionListItem(BaseModel):
@@ -89,6 +96,8 @@ class SubmissionListItem(BaseModel):
     passed: int | None
     total: int | None
     created_at: AwareDatetime
+    assignment: int | None = None
+    late: bool = False
 
 
 class SubmissionPage(BaseModel):

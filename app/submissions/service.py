@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.courses import service as courses
 from app.errors import NotFound, PayloadTooLarge, RateLimited
 from app.grading.disclosure import hidden_case_view
 from app.jobs import repository as jobs
@@ -21,14 +22,15 @@ def submit(session: Session, settings: Settings, user: User, body: SubmissionCre
     size = len(body.code.encode("utf-8", errors="surrogatepass"))
     if size > settings.max_code_bytes:
         raise PayloadTooLarge(f"code is {size} bytes; the limit is {settings.max_code_bytes}")
-    _, version = visible_problem(session, body.problem)
+    problem, version = visible_problem(session, body.problem)
+    assignment_id, late = courses.record_assignment(session, user, problem.id, body.assignment)
     since = datetime.now(UTC) - timedelta(minutes=1)
     if repository.recent_count(session, user.id, since) >= settings.submissions_per_minute:
         raise RateLimited(f"at most {settings.submissions_per_minute} submissions per minute", 30)
     if jobs.depth(session) >= settings.max_queue_depth:
         raise RateLimited("the grading queue is full; try again shortly", 5)
     submission = Submission(user_id=user.id, problem_version_id=version.id, mode=Mode(body.mode),
-                            code=body.code)
+                            code=body.code, assignment_id=assignment_id, late=late)
     session.add(submission)
     session.flush()
     jobs.enqueue_grade(session, submission.id)
@@ -37,9 +39,15 @@ def submit(session: Session, settings: Settings, user: User, body: SubmissionCre
 
 
 def get_visible(session: Session, user: User, submission_id: int):
-    """The submission if ``user`` may see it; otherwise 404 (no existence leak)."""
+    """The submission if ``user`` may see it (theirs; any, for site instructors; a
+    member's on the course's problems, for course staff); otherwise 404 (no existence
+    leak)."""
     found = repository.get_with_problem(session, submission_id)
-    if found is None or (user.role is not Role.INSTRUCTOR and found[0].user_id != user.id):
+    if found is None:
+        raise NotFound(f"no submission {submission_id}")
+    owner = found[0].user_id
+    if (owner != user.id and user.role not in (Role.INSTRUCTOR, Role.ADMIN)
+            and not courses.staff_sees_slug(session, user, owner, found[1])):
         raise NotFound(f"no submission {submission_id}")
     return found
 
@@ -63,6 +71,7 @@ def view(session: Session, submission: Submission, slug: str, version: int,
         cases=[case_out(r) for r in repository.case_rows(session, submission.id)],
         stdout=submission.stdout or "", created_at=submission.created_at,
         finished_at=submission.finished_at, code=submission.code if with_code else None,
+        assignment=submission.assignment_id, late=submission.late,
     )
 
 

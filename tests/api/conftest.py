@@ -146,3 +146,14 @@ def stack(db_url, tiny_dirs, grader):
         if thread is not None:
             thread.join(timeout=30)
         engine.dispose()
+
+
+@pytest.fixture
+def bare_stack(db_url, tiny_dirs):
+    """The app on a migrated database without a worker: for tests that seed graded rows."""
+    settings, sessions, engine, _, _, _ = make_stack(db_url, tiny_dirs, None, with_worker=False)
+    try:
+        with TestClient(create_app(settings)) as client:
+            yield Stack(client, settings, sessions, None)
+    finally:
+        engine.dispose()

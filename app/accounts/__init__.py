@@ -1,0 +1,1 @@
+"""Account administration: a user's own API tokens, and site roles (admins)."""

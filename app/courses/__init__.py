@@ -1,0 +1,1 @@
+"""Courses: members with a role, assignments with deadlines, gradebook and statistics."""
