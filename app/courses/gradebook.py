@@ -4,10 +4,11 @@ Counted attempts: full submissions ("submit" mode) recorded for one of the cours
 assignments, graded, not ``internal_error``, by a current learner of the course.
 
 CSV columns, in this order (one row per learner, by username):
-``username``, then one column per problem (course order: assignments by due time, then
-their problem order) holding the best verdict (empty: never attempted), then
-``solved``, ``late``, ``attempts`` (per-learner totals), then for each problem in the
-same order ``<slug>:passed``, ``<slug>:total``, ``<slug>:attempts``,
+``username``, then one column per problem holding the best verdict (empty: never
+attempted), in course order: assignments in creation order, then their problem order (a
+problem in two assignments appears once, at its first place); then ``solved``,
+``late``, ``attempts`` (per-learner totals: cells accepted, cells late, attempts); then
+for each problem in the same order ``<slug>:passed``, ``<slug>:total``, ``<slug>:attempts``,
 ``<slug>:first_accepted_at`` (ISO 8601 UTC) and ``<slug>:late`` (``yes``/empty).
 """
 
@@ -40,7 +41,9 @@ FAILING_CASES = 5
 
 def course_problems(session: Session, course_id: int) -> list[tuple[int, str]]:
     """(problem id, slug) of every problem in the course's assignments, in course order."""
-    ids = [a.id for a in repository.assignments(session, course_id)]
+    # Creation order, not due order: a column keeps its place when a due time moves and
+    # new assignments append columns (what a spreadsheet or LMS import expects).
+    ids = sorted(a.id for a in repository.assignments(session, course_id))
     ordered: dict[int, str] = {}
     for items in repository.assignment_problems(session, ids).values():  # in ``ids`` order
         for pid, slug, _ in items:

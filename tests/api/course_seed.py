@@ -65,3 +65,12 @@ def add_attempt(session: Session, user: int, version_id: int, assignment: int | 
                                   data={"name": name, "verdict": case_verdict, **extra}))
     session.commit()
     return submission.id
+
+
+def learner_token(sessions, username: str) -> str:
+    """A learner account and its token without a login (login is rate limited per IP)."""
+    from app.auth.service import service_token
+    from app.models import Role
+
+    with sessions() as session:
+        return service_token(session, Role.LEARNER, username, "test")

@@ -46,6 +46,7 @@ def test_known_mistake_matches_within_tolerance():
     mistake = KnownMistake("bias_first.py", "code", "the bias was created first.", "init")
     found = hint(want, wrong + 1e-7, SEED_RULES, inputs=INPUTS, mistakes=[(mistake, wrong)])
     assert found.category == "init" and "the bias was created first." in found.text
+    assert found.mistake == "bias_first.py"  # course statistics count matches by this key
 
 
 def test_known_mistake_does_not_match_a_different_output():
