@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from app.courses import gradebook as books
 from app.courses import service
@@ -89,15 +90,16 @@ def wants_csv(request: Request, format: str | None) -> bool:
 @router.get("/{slug}/gradebook", response_model=Gradebook,
             responses={200: {"content": {"text/csv": {}}}})
 def gradebook(slug: CourseSlug, request: Request, user: CurrentUser, session: SessionDep,
-              format: str | None = Query(None, pattern="^(json|csv)$")) -> Response | Gradebook:
+              format: str | None = Query(None, pattern="^(json|csv)$")) -> Response:
     """Per learner and problem: best verdict, passed/total of the best attempt, attempts,
     first acceptance, late (course staff).  ``?format=csv`` or ``Accept: text/csv``
     gives a CSV (columns documented in app/courses/gradebook.py and the README)."""
     book = books.gradebook(session, user, slug)
     if not wants_csv(request, format):
-        return book
-    return Response(books.to_csv(book), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{book.course}-gradebook.csv"'})
+        return JSONResponse(book)
+    name = f"{book['course']}-gradebook.csv"
+    return Response(books.to_csv(book), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/{slug}/problems/{problem}/stats", response_model=ProblemStats)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, case, func, select
+from sqlalchemy import BigInteger, Row, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.grading.verdicts import Verdict
@@ -157,6 +157,21 @@ def _graded(course_id: int, user_id: int | None = None, problem_id: int | None =
     return and_(*conditions)
 
 
+# Best attempt = the greatest key: accepted, then most cases passed, then on time, then
+# earliest.  Packed into one integer so a plain GROUP BY (a hash aggregate, no sort of
+# every attempt) finds it: accepted at bit 52, passed in bits 42-51 (up to 1023 cases),
+# on time at bit 41, and the id, inverted, in bits 0-40 (ids below 2.2e12).
+_ID_BITS = 41
+_ID_MASK = (1 << _ID_BITS) - 1
+
+
+def _best_key() -> Any:
+    accepted = case((Submission.verdict == Verdict.ACCEPTED.value, 1 << 52), else_=0)
+    passed = func.coalesce(Submission.passed, 0) * literal(1 << 42, BigInteger)
+    on_time = case((Submission.late.is_(False), 1 << _ID_BITS), else_=0)
+    return accepted + passed + on_time + (literal(_ID_MASK, BigInteger) - Submission.id)
+
+
 def best_attempts(session: Session, course_id: int, user_id: int | None = None
                   ) -> Sequence[Row[Any]]:
     """Per (learner, problem): the best attempt (accepted first, then most cases passed,
@@ -164,71 +179,68 @@ def best_attempts(session: Session, course_id: int, user_id: int | None = None
 
     Rows: user_id, problem_id, id, verdict, passed, total, late, attempts, first_accepted_at.
     """
-    accepted = case((Submission.verdict == Verdict.ACCEPTED.value, 1), else_=0)
-    part = (Submission.user_id, ProblemVersion.problem_id)
-    ranked = (
-        select(Submission.user_id, ProblemVersion.problem_id, Submission.id, Submission.verdict,
-               Submission.passed, Submission.total, Submission.late,
-               func.count().over(partition_by=part).label("attempts"),
-               func.min(case((accepted == 1, Submission.created_at))).over(partition_by=part)
-               .label("first_accepted_at"),
-               func.row_number().over(partition_by=part, order_by=(
-                   accepted.desc(), func.coalesce(Submission.passed, -1).desc(),
-                   Submission.late.asc(), Submission.id.asc())).label("rank"))
+    accepted_at = case((Submission.verdict == Verdict.ACCEPTED.value, Submission.created_at))
+    grouped = (
+        select(Submission.user_id, ProblemVersion.problem_id,
+               func.max(_best_key()).label("best"), func.count().label("attempts"),
+               func.min(accepted_at).label("first_accepted_at"))
         .join(ProblemVersion, ProblemVersion.id == Submission.problem_version_id)
         .where(_graded(course_id, user_id))
+        .group_by(Submission.user_id, ProblemVersion.problem_id)
     ).subquery()
-    return session.execute(select(*[c for c in ranked.c if c.name != "rank"])
-                           .where(ranked.c.rank == 1)).all()
-
-
-def problem_attempts(session: Session, course_id: int, problem_id: int) -> Sequence[Row[Any]]:
-    """A course's counted attempts on one problem: (user_id, id, verdict, created_at),
-    by learner then submission order."""
+    best_id = literal(_ID_MASK, BigInteger) - grouped.c.best.op("%")(literal(1 << _ID_BITS, BigInteger))
     return session.execute(
-        select(Submission.user_id, Submission.id, Submission.verdict, Submission.created_at)
+        select(grouped.c.user_id, grouped.c.problem_id, Submission.id, Submission.verdict,
+               Submission.passed, Submission.total, Submission.late, grouped.c.attempts,
+               grouped.c.first_accepted_at)
+        .join(Submission, Submission.id == best_id)).all()
+
+
+def learner_progress(session: Session, course_id: int, problem_id: int) -> Sequence[Row[Any]]:
+    """Per learner who attempted one problem: first attempt time, the number of attempts
+    up to and including the first acceptance, and its time (both None if never).
+
+    Rows: user_id, first_at, attempts_to_accept, accepted_at.
+    """
+    accepted = Submission.verdict == Verdict.ACCEPTED.value
+    numbered = (
+        select(Submission.user_id, Submission.created_at, accepted.label("accepted"),
+               func.row_number().over(partition_by=Submission.user_id, order_by=Submission.id)
+               .label("n"))
         .join(ProblemVersion, ProblemVersion.id == Submission.problem_version_id)
         .where(_graded(course_id, problem_id=problem_id))
-        .order_by(Submission.user_id, Submission.id)).all()
+    ).subquery()
+    return session.execute(
+        select(numbered.c.user_id, func.min(numbered.c.created_at).label("first_at"),
+               func.min(case((numbered.c.accepted, numbered.c.n))).label("attempts_to_accept"),
+               func.min(case((numbered.c.accepted, numbered.c.created_at))).label("accepted_at"))
+        .group_by(numbered.c.user_id)).all()
 
 
-def _case_rows(course_id: int, problem_id: int) -> Any:
-    return (select(CaseResultRow)
-            .join(Submission, Submission.id == CaseResultRow.submission_id)
-            .join(ProblemVersion, ProblemVersion.id == Submission.problem_version_id)
-            .where(_graded(course_id, problem_id=problem_id)))
+def verdict_counts(session: Session, course_id: int, problem_id: int) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(Submission.verdict, func.count())
+        .join(ProblemVersion, ProblemVersion.id == Submission.problem_version_id)
+        .where(_graded(course_id, problem_id=problem_id)).group_by(Submission.verdict))
+    return [(verdict, n) for verdict, n in rows]
 
 
-def hint_categories(session: Session, course_id: int, problem_id: int) -> list[tuple[str, int]]:
-    """(category, submissions with a case hinted so), most frequent first."""
+def failed_cases(session: Session, course_id: int, problem_id: int) -> Sequence[Row[Any]]:
+    """Failed case results of the counted attempts on one problem, grouped.
+
+    Rows: name, visible, hint_category, mistake, cases (how many), example (a submission id).
+    """
     category = CaseResultRow.data["hint_category"].as_string()
-    query = (_case_rows(course_id, problem_id).with_only_columns(
-        category, func.count(func.distinct(CaseResultRow.submission_id)).label("n"))
-        .where(category.is_not(None)).group_by(category).order_by(func.count(
-            func.distinct(CaseResultRow.submission_id)).desc(), category))
-    return [(name, n) for name, n in session.execute(query)]
-
-
-def matched_mistakes(session: Session, course_id: int, problem_id: int
-                     ) -> list[tuple[str, int, int]]:
-    """(known mistake key, submissions matching it, one such submission id), most first."""
-    key = CaseResultRow.data["mistake"].as_string()
-    count = func.count(func.distinct(CaseResultRow.submission_id))
-    query = (_case_rows(course_id, problem_id).with_only_columns(
-        key, count, func.min(CaseResultRow.submission_id))
-        .where(key.is_not(None)).group_by(key).order_by(count.desc(), key))
-    return [(k, n, example) for k, n, example in session.execute(query)]
-
-
-def failing_hidden_cases(session: Session, course_id: int, problem_id: int, limit: int
-                         ) -> list[tuple[str, int]]:
-    """(hidden case name, attempts that failed it), most failed first."""
-    count = func.count()
-    query = (_case_rows(course_id, problem_id).with_only_columns(CaseResultRow.name, count)
-             .where(CaseResultRow.visible.is_(False),
-                    CaseResultRow.verdict != Verdict.ACCEPTED.value)
-             .group_by(CaseResultRow.name).order_by(count.desc(), CaseResultRow.name).limit(limit))
-    return [(name, n) for name, n in session.execute(query)]
+    mistake = CaseResultRow.data["mistake"].as_string()
+    return session.execute(
+        select(CaseResultRow.name, CaseResultRow.visible, category.label("hint_category"),
+               mistake.label("mistake"), func.count().label("cases"),
+               func.min(CaseResultRow.submission_id).label("example"))
+        .join(Submission, Submission.id == CaseResultRow.submission_id)
+        .join(ProblemVersion, ProblemVersion.id == Submission.problem_version_id)
+        .where(_graded(course_id, problem_id=problem_id),
+               CaseResultRow.verdict != Verdict.ACCEPTED.value)
+        .group_by(CaseResultRow.name, CaseResultRow.visible, category, mistake)).all()
 
 
 def mistake_titles(session: Session, problem_id: int) -> dict[str, tuple[str, str]]:
