@@ -248,6 +248,31 @@ def db_upgrade() -> None:
     upgrade(_settings().db_url)
 
 
+@cli.command()
+def push(
+    problems_dir: Annotated[Path, typer.Argument(help="Folder of problem folders.")] = Path("problems"),
+    server: Annotated[str, typer.Option(help="Base URL, e.g. https://judge.example.edu.")] = "",
+    token: Annotated[str, typer.Option(envvar="TENSORJUDGE_TOKEN", help="An instructor token.")] = "",
+    reference_dir: Annotated[Path | None, typer.Option(help="Default: DIR/../reference.")] = None,
+) -> None:
+    """Publish problem folders to a server: create new, version changed, skip unchanged."""
+    from app.push import Api
+    from app.push import push as push_all
+
+    if not server or not token:
+        raise _usage_error("--server and --token (or TENSORJUDGE_TOKEN) are required")
+    if not problems_dir.is_dir():
+        raise _usage_error(f"no folder {problems_dir}")
+    refs = reference_dir or problems_dir.resolve().parent / "reference"
+    outcomes = push_all(problems_dir, Api(server, token), refs)
+    for outcome in outcomes:
+        print(f"{outcome.action:<10} {outcome.slug}" + (f"  ({outcome.detail})" if outcome.detail else ""))
+    counts = {a: sum(o.action == a for o in outcomes) for a in
+              ("created", "versioned", "updated", "unchanged", "failed")}
+    print(", ".join(f"{n} {a}" for a, n in counts.items()))
+    raise typer.Exit(1 if counts["failed"] else 0)
+
+
 token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
 cli.add_typer(token_cli, name="token")
 

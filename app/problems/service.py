@@ -38,7 +38,10 @@ def add_version(session: Session, slug: str, loaded: Problem) -> ProblemVersion 
         session.add(problem)
         session.flush()
     latest = repository.latest_version(session, problem.id)
+    # The fingerprint covers what defines expected outputs; a statement or starter edit
+    # (a typo fixed in a course repository) is a new version too, graded the same.
     if latest is not None and latest.fingerprint == loaded.fingerprint and \
+            latest.statement == loaded.statement and latest.starter == loaded.starter and \
             latest.status is not VersionStatus.REJECTED:
         return None
     number = repository.next_version_number(session, problem.id)
