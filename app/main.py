@@ -17,6 +17,7 @@ from app.auth.endpoints import router as auth_router
 from app.bodylimit import BodyLimit, NoSniff
 from app.config import Settings
 from app.courses.endpoints import router as courses_router
+from app.courses.pages import router as course_pages
 from app.db import make_engine, make_sessionmaker
 from app.errors import ERROR_RESPONSES, install_handlers
 from app.jobs import repository as jobs
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(courses_router, responses=ERROR_RESPONSES)
     app.include_router(accounts_router, responses=ERROR_RESPONSES)
     app.include_router(web_router)  # the learner's pages (not in the OpenAPI schema)
+    app.include_router(course_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     apidocs.install(app)
 

@@ -1,6 +1,7 @@
 // Build the learner app's assets into ../app/static (committed: serving needs no Node).
 //   cd frontend && npm ci && npm run build
-// Bundles: site.js/.css (every page), problem.js/.css (workspace: CodeMirror 6, KaTeX).
+// Bundles: site.js/.css (every page), problem.js/.css (workspace: CodeMirror 6, KaTeX),
+// courses.js/.css (course pages).
 // KaTeX's fonts ship as woff2 only; every browser the app supports reads woff2.
 import { readFile, rm, mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -24,7 +25,7 @@ const woff2Only = {
 await rm(outdir, { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
 const result = await esbuild.build({
-  entryPoints: ["src/site.js", "src/problem.js", "src/site.css", "src/problem.css"].map((p) => path.join(here, p)),
+  entryPoints: ["src/site.js", "src/problem.js", "src/courses.js", "src/site.css", "src/problem.css", "src/courses.css"].map((p) => path.join(here, p)),
   outdir,
   bundle: true,
   minify: true,
