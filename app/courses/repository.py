@@ -18,6 +18,7 @@ from app.models import (
     CourseMember,
     CourseRole,
     KnownMistakeRow,
+    LatePolicy,
     Mode,
     ProblemRow,
     ProblemVersion,
@@ -122,6 +123,20 @@ def open_assignment(session: Session, user_id: int, problem_id: int, moment: dat
                CourseMember.role == CourseRole.LEARNER, Assignment.opens_at <= moment,
                Assignment.due_at >= moment)
         .order_by(Assignment.due_at, Assignment.id).limit(1)).first()
+
+
+def late_assignment(session: Session, user_id: int, problem_id: int, moment: datetime
+                    ) -> Assignment | None:
+    """The most recently due past-due assignment accepting late work that holds
+    ``problem_id`` in a course where ``user_id`` is a learner."""
+    return session.scalars(
+        select(Assignment)
+        .join(AssignmentProblem, AssignmentProblem.assignment_id == Assignment.id)
+        .join(CourseMember, CourseMember.course_id == Assignment.course_id)
+        .where(AssignmentProblem.problem_id == problem_id, CourseMember.user_id == user_id,
+               CourseMember.role == CourseRole.LEARNER, Assignment.due_at < moment,
+               Assignment.late == LatePolicy.ACCEPT)
+        .order_by(Assignment.due_at.desc(), Assignment.id.desc()).limit(1)).first()
 
 
 def staff_sees(session: Session, viewer_id: int, owner_id: int, problem_id: int) -> bool:

@@ -10,8 +10,10 @@ Rules (each tested on SQLite and PostgreSQL in tests/api/test_courses*.py):
 - A submission naming an assignment before ``opens_at`` is refused (409): the problem
   itself stays open outside the course, so nothing is lost by waiting.  After
   ``due_at`` it is graded and marked late ("accept") or refused with 409 ("refuse").
-- A submission that names no assignment records the soonest-due open assignment that
-  holds its problem in a course where the author is a learner (never a late one).
+- A submission that names no assignment (the web editor names none) records the
+  soonest-due open assignment that holds its problem in a course where the author is a
+  learner; failing that, the most recently due past-due one that accepts late work,
+  marked late; failing that, none (the problem is public: nothing is refused).
 """
 
 from __future__ import annotations
@@ -197,7 +199,10 @@ def record_assignment(session: Session, user: User, problem_id: int,
     now = datetime.now(UTC)
     if assignment_id is None:
         found = repository.open_assignment(session, user.id, problem_id, now)
-        return (found.id if found else None), False
+        if found is not None:
+            return found.id, False
+        late = repository.late_assignment(session, user.id, problem_id, now)
+        return (late.id, True) if late is not None else (None, False)
     assignment = repository.get_assignment(session, assignment_id)
     if assignment is None:
         raise NotFound(f"no assignment {assignment_id}")

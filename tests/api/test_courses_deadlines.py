@@ -55,10 +55,10 @@ def test_deadlines_through_real_grading(stack):
     assert graded_late["verdict"] == "accepted" and graded_late["late"] is True
     assert graded_late["assignment"] == late_ok
 
-    # Not naming an assignment records the open one (never a closed one).
+    # Not naming an assignment records the open one, rather than a past-due one.
     implicit = submit(stack, ada, mode="run").json()["id"]
     listed = stack.client.get("/api/submissions", headers=auth(ada)).json()["items"]
-    assert {i["id"]: i["assignment"] for i in listed}[implicit] == open_now
+    assert {i["id"]: (i["assignment"], i["late"]) for i in listed}[implicit] == (open_now, False)
 
     book = stack.client.get("/api/courses/ml/gradebook", headers=auth(prof)).json()
     cell = book["rows"][0]["cells"]["vector-add"]
@@ -77,3 +77,21 @@ def test_naming_a_foreign_or_unknown_assignment_is_refused(stack):
     assert foreign.status_code == 403 and set(foreign.json()) == {"error", "detail"}
     assert submit(stack, eve, assignment=987654).status_code == 404
     assert submit(stack, eve, assignment=0).status_code == 422
+
+
+def test_unnamed_submission_after_the_due_time_counts_late_where_accepted(stack):
+    prof = stack.instructor_token()
+    code = stack.client.post("/api/courses", headers=auth(prof),
+                             json={"slug": "ml", "title": "ML"}).json()["join_code"]
+    refused = assignment(stack, prof, "Past, refuse", NOW - 3 * DAY, NOW - 2 * DAY, "refuse")
+    ada = learner_token(stack.sessions, "ada")
+    stack.client.post("/api/courses/ml/join", headers=auth(ada), json={"code": code})
+    stack.wait_problem()
+    outside = submit(stack, ada, mode="run")
+    assert outside.status_code == 202  # the problem stays open outside the course
+    accepted = assignment(stack, prof, "Past, accept", NOW - 3 * DAY, NOW - DAY, "accept")
+    late = submit(stack, ada, mode="run")
+    listed = {i["id"]: (i["assignment"], i["late"]) for i in
+              stack.client.get("/api/submissions", headers=auth(ada)).json()["items"]}
+    assert listed[outside.json()["id"]] == (None, False)
+    assert listed[late.json()["id"]] == (accepted, True) and accepted != refused
