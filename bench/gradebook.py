@@ -7,8 +7,10 @@
 Creates a fresh database, applies the migrations, and seeds (with COPY) one course of
 ``--learners`` learners, each with ``--attempts`` graded full submissions on each of
 ``--problems`` problems spread over three assignments (500 x 11 x 20 = 110,000
-submissions, 4 case results each: 440,000 rows).  Each learner's attempts on a problem
-fail with hinted wrong answers until one is accepted (or none is, for about a third).
+submissions, 4 case results each: 440,000 rows), plus ``--outside`` practice
+submissions by the same learners outside any course (110,000 by default).  Each
+learner's attempts on a problem fail with hinted wrong answers until one is accepted
+(or none is, for about a third).
 
 Then times, through the real app in-process (routing, auth, SQL, serialisation):
 the gradebook as JSON, the gradebook as CSV, one problem's statistics, and, as the
@@ -64,7 +66,8 @@ def copy_rows(conn: psycopg.Connection, table: str, columns: list[str], rows) ->
             copy.write_row(row)
 
 
-def seed(conn_str: str, learners: int, problems: int, attempts: int) -> tuple[int, int]:
+def seed(conn_str: str, learners: int, problems: int, attempts: int, outside: int
+         ) -> tuple[int, int]:
     """Seed the course; returns (submissions, case results)."""
     rng = random.Random(7)
     with psycopg.connect(conn_str) as conn:
@@ -125,6 +128,11 @@ def seed(conn_str: str, learners: int, problems: int, attempts: int) -> tuple[in
                         cases.append((next_id, idx, "example" if idx == 0 else f"hidden-{idx}",
                                       idx == 0, data["verdict"], json.dumps(data)))
                     next_id += 1
+        # As many practice attempts outside the course (no assignment): the course's
+        # queries must not read them.
+        practice = [(next_id + i, *row[1:12], None, False) for i, row in enumerate(subs[:outside])]
+        next_id += len(practice)
+        subs += practice
         copy_rows(conn, "submissions", ["id", "user_id", "problem_version_id", "mode", "code",
                                         "status", "verdict", "passed", "total", "stdout",
                                         "created_at", "finished_at", "assignment_id", "late"], subs)
@@ -172,6 +180,8 @@ def main() -> None:
     parser.add_argument("--problems", type=int, default=11)
     parser.add_argument("--attempts", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--outside", type=int, default=110_000,
+                        help="practice submissions outside the course (at most the course's)")
     parser.add_argument("--without-index", action="store_true")
     args = parser.parse_args()
     name = f"tj_bench_gradebook_{uuid.uuid4().hex[:8]}"
@@ -182,9 +192,10 @@ def main() -> None:
     try:
         upgrade(url)
         start = time.perf_counter()
-        subs, cases = seed(url, args.learners, args.problems, args.attempts)
+        subs, cases = seed(url, args.learners, args.problems, args.attempts, args.outside)
         print(f"seeded {args.learners} learners x {args.problems} problems x {args.attempts} "
-              f"attempts = {subs:,} submissions, {cases:,} case results in "
+              f"attempts = {subs - args.outside:,} course submissions (+{args.outside:,} outside "
+              f"any course), {cases:,} case results in "
               f"{time.perf_counter() - start:.0f} s")
         with tempfile.TemporaryDirectory() as data:
             settings = Settings(database_url=url, data_dir=Path(data),

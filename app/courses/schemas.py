@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime as InputDatetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.errors import StorableText
 from app.submissions.schemas import AwareDatetime
 
 Slug = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -16,17 +17,17 @@ Slug = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
 class CourseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slug: str = Slug
-    title: str = Field(min_length=1, max_length=200)
+    title: StorableText = Field(min_length=1, max_length=200)
 
 
 class JoinIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(min_length=1, max_length=64)
+    code: StorableText = Field(min_length=1, max_length=64)
 
 
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=64)
+    username: StorableText = Field(min_length=1, max_length=64)
     role: Literal["learner", "ta", "instructor"]
 
 
@@ -39,8 +40,8 @@ class AssignmentCreate(BaseModel):
     """Times are ISO 8601 with a UTC offset (a time without one is refused: ambiguous)."""
 
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=200)
-    problems: list[str] = Field(min_length=1, max_length=100)
+    title: StorableText = Field(min_length=1, max_length=200)
+    problems: list[StorableText] = Field(min_length=1, max_length=100)
     opens_at: InputDatetime
     due_at: InputDatetime
     late: Literal["accept", "refuse"] = "accept"
@@ -48,7 +49,10 @@ class AssignmentCreate(BaseModel):
     @field_validator("opens_at", "due_at")
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:00-05:00: past the last representable UTC time
+            raise ValueError("time out of range") from None
 
     @model_validator(mode="after")
     def _ordered(self) -> AssignmentCreate:
