@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import time
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
@@ -69,8 +70,20 @@ def get(submission_id: SubmissionId, user: CurrentUser, session: SessionDep) -> 
     return service.view(session, submission, slug, version)
 
 
+def _finite(value: Any) -> Any:
+    """Non-finite floats as null, as the JSON responses send them: json.dumps would write
+    ``Infinity`` (e.g. a relative error against a zero), which JSON.parse rejects."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _sse(event: str, data: dict) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
+    return f"event: {event}\ndata: {json.dumps(_finite(data), default=str)}\n\n"
 
 
 @router.get("/{submission_id}/events", response_class=StreamingResponse,

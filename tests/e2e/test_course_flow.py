@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -195,7 +196,7 @@ def test_instructor_sees_both_downloads_csv_and_opens_the_failing_attempt(prof: 
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
-    table = list(csv.reader(io.StringIO(open(download.value.path()).read())))
+    table = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
     assert table[0][0] == "username" and len(table) == 2
     row_of = dict(zip(table[0], table[1], strict=True))
     assert (row_of["username"], row_of[SOLVED]) == (LEARNER, "accepted")
