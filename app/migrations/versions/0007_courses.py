@@ -1,10 +1,10 @@
 """courses, members, assignments; submissions record their assignment and lateness
 
-Indexes for the gradebook and problem statistics (bench/gradebook.py, 110,000
-submissions): ``ix_submissions_assignment_user`` (assignment_id, user_id,
-problem_version_id) lets a course's gradebook read only its assignments' submissions,
-already grouped by learner; ``ix_case_results_submission_id`` already exists for the
-per-case part of the statistics.
+Indexes: ``ix_submissions_assignment_user`` (assignment_id, user_id,
+problem_version_id) lets a course's gradebook read only its assignments' submissions
+when they are a small share of the table (bench/gradebook.py: when they are half of it,
+PostgreSQL rightly scans instead); the statistics read through the existing
+``ix_submissions_problem_version_id`` and ``ix_case_results_submission_id``.
 
 It follows 0006 (usernames), which landed first; there is no 0005.
 
