@@ -1,4 +1,5 @@
-"""``tensorjudge push`` against a real ``serve``: creates, versions, skips unchanged."""
+"""``tensorjudge push`` against a real ``serve`` (creates, versions, skips unchanged), and
+``tensorjudge token list / revoke``."""
 
 from __future__ import annotations
 
@@ -84,3 +85,20 @@ def test_push_creates_versions_and_skips_unchanged(tmp_path):
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+
+
+def test_token_list_and_revoke(tmp_path):
+    env = {**os.environ, "TENSORJUDGE_DATA_DIR": str(tmp_path)}
+    for name in ("ci", "laptop"):
+        assert tj(env, "token", "create", "--role", "instructor", "--user", "prof",
+                  "--name", name).returncode == 0
+    listed = tj(env, "token", "list", "--user", "prof").stdout.splitlines()
+    assert [line.split("\t")[1] for line in listed] == ["ci", "laptop"]
+    assert all(line.endswith("\tactive") for line in listed)
+    first = listed[0].split("\t")[0]
+    assert tj(env, "token", "revoke", first, "--user", "prof").returncode == 0
+    after = tj(env, "token", "list", "--user", "prof").stdout.splitlines()
+    assert after[0].endswith("\trevoked") and after[1].endswith("\tactive")
+    missing = tj(env, "token", "revoke", "999", "--user", "prof")
+    assert missing.returncode == 2 and "no token 999" in missing.stderr
+    assert tj(env, "token", "list", "--user", "nobody").returncode == 2
