@@ -2,7 +2,8 @@
 
 For each problem: the manifest validates; the reference runs on every case in the
 sandbox twice with identical outputs; every file under ``solutions/`` gets the
-verdict its ``# expect:`` header names; the starter does not pass.  It also reports
+verdict its ``# expect:`` header names; the starter does not pass; the title and the
+starter follow the pack's style (``app.problems.style``).  It also reports
 the tightest tolerance margin: the largest share of the tolerance any correct
 solution used (close to 1 means a correct solution nearly failed).
 """
@@ -26,6 +27,7 @@ from app.grading.engine import Grader, ReferenceFailed
 from app.grading.verdicts import GradeResult, Verdict
 from app.models import Mode
 from app.problems.manifest import InvalidProblem, Problem, discover, load_problem
+from app.problems.style import lint_directives, title_style_errors
 
 
 @dataclass
@@ -72,6 +74,18 @@ def _note_margin(report: ProblemReport, name: str, result: GradeResult) -> None:
             report.margin_where = f"{name}, case '{case.name}'"
 
 
+def _check_style(report: ProblemReport, problem: Problem) -> None:
+    """The title's case and the starter's comments, as learners read them."""
+    title = problem.manifest.title
+    errors = title_style_errors(title)
+    report.add("title style", not errors,
+               f"{title!r}: {'; '.join(errors)}" if errors else f"{title!r} is in sentence case")
+    lines = lint_directives(problem.starter)
+    report.add("starter comments", not lines,
+               f"lint directives on line {', '.join(map(str, lines))} (configure the linter "
+               "instead; learners read the starter)" if lines else "no lint directives")
+
+
 def check_problem(grader: Grader, folder: Path, reference_dir: Path,
                   step: Callable[[str], None] = lambda _: None) -> ProblemReport:
     """Run every check on one problem folder and return what held and what did not."""
@@ -82,6 +96,7 @@ def check_problem(grader: Grader, folder: Path, reference_dir: Path,
         report.add("manifest", False, str(exc))
         return report
     report.add("manifest", True, f"{len(problem.cases)} cases")
+    _check_style(report, problem)
     step("reference")
     try:
         first = grader.reference_outputs(problem, use_cache=False)

@@ -1,4 +1,4 @@
-import numpy as np  # noqa: F401
+import numpy as np
 
 
 def kernel2matrix(K, in_h, in_w):

@@ -1,4 +1,4 @@
-import numpy as np  # noqa: F401
+import numpy as np
 
 
 def conv_transpose1d(x, weights, stride=1, padding=0):

@@ -1,5 +1,5 @@
-import jax  # noqa: F401
-import jax.numpy as jnp  # noqa: F401
+import jax
+import jax.numpy as jnp
 
 
 def conv_transpose2d_full(x, weight, bias, stride=1, padding=0, output_padding=0, groups=1,

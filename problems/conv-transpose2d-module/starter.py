@@ -1,6 +1,6 @@
 import flax.linen as nn
-import jax  # noqa: F401
-import jax.numpy as jnp  # noqa: F401
+import jax
+import jax.numpy as jnp
 
 
 class ConvTranspose2d(nn.Module):

@@ -1,4 +1,4 @@
-import jax.numpy as jnp  # noqa: F401
+import jax.numpy as jnp
 
 
 def conv_transpose2d(x, weights, stride=1, padding=0):

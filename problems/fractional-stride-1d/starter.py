@@ -1,4 +1,4 @@
-import numpy as np  # noqa: F401
+import numpy as np
 
 
 def fractional_stride_1d(x, stride=1):

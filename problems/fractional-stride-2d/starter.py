@@ -1,4 +1,4 @@
-import jax.numpy as jnp  # noqa: F401
+import jax.numpy as jnp
 
 
 def fractional_stride_2d(x, stride_h, stride_w):

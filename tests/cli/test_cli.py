@@ -125,3 +125,14 @@ def test_grade_json_shows_hidden_cases_as_learners_see_them(tmp_path):
     assert hidden["message"].startswith("Your code raised Exception on this hidden case")
     shown = json.loads(tj(*base, "--show-hidden").stdout)["cases"][1]
     assert shown["error_type"] == "Exception" and shown["time_ms"] > 0
+
+
+def test_check_rejects_a_title_case_title_and_lint_directives_in_the_starter(problem_folder: Path):
+    manifest = problem_folder / "problem.toml"
+    manifest.write_text(manifest.read_text().replace('title = "Vector add"', 'title = "Vector Add"'))
+    (problem_folder / "starter.py").write_text(
+        "import numpy as np  # noqa: F401\n\ndef add(a, b):\n    raise NotImplementedError\n")
+    done = tj("check", "--problems-dir", str(problem_folder.parent))
+    assert done.returncode == 1
+    assert "FAIL vector-add: title style: 'Vector Add': capitalises 'Add'" in done.stdout
+    assert "FAIL vector-add: starter comments: lint directives on line 1" in done.stdout
