@@ -13,12 +13,18 @@ in case order (what a learner reads first):
 - misleading: it has another category;
 - none: no wrong case got a hint.
 
-``any-wrong`` also counts files where *some* case got a hint of another category.  The
+``any-wrong`` also counts files where *some* case got a hint of another category, and
+the wrong-hint rate is over every hint shown (every wrong case's, hidden ones included):
+the share whose named cause is not the file's label.  The goal is 0 %: a hint that names
+the wrong cause sends the learner the wrong way, which is worse than no hint.  The
 last line splits the right hints by source (known mistake, shape formula, error
 pattern); ``--without-mistakes`` grades with no known mistakes, to measure the shape
 and pattern detectors alone.
 Files that do not get ``wrong_answer`` are listed and left out of the rates.  Run as
 root (the sandbox needs it).
+
+A corpus folder names a pack problem (``problems/<slug>``) or, for traps the pack's cases
+do not set (two-value visible cases), a bench-only problem in ``bench/hint_problems/``.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_PROBLEMS = ROOT / "bench" / "hint_problems"
 sys.path.insert(0, str(ROOT))
 
 from app.grading.engine import Grader  # noqa: E402
@@ -52,6 +59,19 @@ def source(text: str) -> str:
     if "of a known mistake" in text:
         return "mistake"
     return "shape" if text.startswith("Your output's size fits") else "pattern"
+
+
+def hint_counts(result: GradeResult, label: str) -> tuple[int, int]:
+    """(hints shown on wrong cases, those naming another cause than ``label``)."""
+    hinted = [c for c in result.cases if c.verdict is Verdict.WRONG_ANSWER and c.hint_category]
+    return len(hinted), sum(c.hint_category != label for c in hinted)
+
+
+def problem_folder(slug: str, problems_dir: Path, reference_dir: Path) -> tuple[Path, Path]:
+    """The pack's problem of that slug, else the bench-only one (with its references)."""
+    if (problems_dir / slug).is_dir():
+        return problems_dir / slug, reference_dir
+    return BENCH_PROBLEMS / "problems" / slug, BENCH_PROBLEMS / "reference"
 
 
 def score(result: GradeResult, label: str) -> tuple[str, str | None, list[str], str]:
@@ -88,7 +108,7 @@ def main() -> int:
         print(f"{'problem':<26} {'files':>5} {'right':>6} {'mislead':>8} {'none':>5} "
               f"{'any-wrong':>9}")
         for folder in folders:
-            problem = load_problem(args.problems_dir / folder.name, args.reference_dir)
+            problem = load_problem(*problem_folder(folder.name, args.problems_dir, args.reference_dir))
             if args.without_mistakes:
                 problem = replace(problem, mistakes=())
             grader.prepare_hints(problem)
@@ -102,6 +122,9 @@ def main() -> int:
                     not_wrong.append(f"{name}: {result.verdict.value}")
                     continue
                 outcome, primary, other, origin = score(result, label)
+                shown, wrong = hint_counts(result, label)
+                counts["hints"] += shown
+                counts["wrong-hints"] += wrong
                 counts["files"] += 1
                 counts[outcome] += 1
                 counts["any-wrong"] += bool(other)
@@ -123,6 +146,10 @@ def main() -> int:
           f"no hint {totals['none']}; right hints by source: known mistake "
           f"{totals['by-mistake']}, shape formula {totals['by-shape']}, error pattern "
           f"{totals['by-pattern']}; {time.monotonic() - started:.0f} s")
+    hints = max(totals["hints"], 1)
+    print(f"wrong-hint rate {totals['wrong-hints'] / hints:.1%}: {totals['wrong-hints']} of "
+          f"{totals['hints']} hints shown name a cause that is not the mistake "
+          f"(in {totals['any-wrong']} of {totals['files']} files)")
     if not_wrong:
         print("not wrong_answer (left out of the rates): " + "; ".join(not_wrong))
     return 0

@@ -20,7 +20,7 @@ import numpy as np
 
 from app.grading.compare import compare
 from app.grading.disclosure import exception_label, hidden_case_view
-from app.grading.hints import Tol, diagnose
+from app.grading.hints import Hint, Tol, agreed, diagnose
 from app.grading.verdicts import CaseResult, GradeResult, Verdict, overall_verdict
 from app.models import Mode
 from app.problems.manifest import Case, Problem
@@ -207,9 +207,6 @@ class Grader:
         for mistake in problem.mistakes:
             self.mistake_outputs(problem, mistake)
 
-    def _mistakes_ready(self, problem: Problem) -> bool:
-        return all(self.cached_mistake_outputs(problem, m) is not None for m in problem.mistakes)
-
     def _hint(self, problem: Problem, case: Case, result: CaseResult, output: np.ndarray,
               expected: np.ndarray) -> None:
         """Fill ``result.hint`` for a wrong answer (needs the mistakes' outputs computed)."""
@@ -229,6 +226,17 @@ class Grader:
         if hint is not None:
             result.hint, result.hint_category = hint.text, hint.category
             result.mistake = hint.mistake
+
+    def _agreed_hints(self, problem: Problem, cases: list[Case], results: dict[int, CaseResult],
+                      wrong: list[tuple[int, np.ndarray]], expected: dict[str, np.ndarray]) -> None:
+        """Hint every wrong case, then keep only what all of them agree on."""
+        for index, output in wrong:
+            self._hint(problem, cases[index], results[index], output, expected[cases[index].name])
+        hinted = [results[index] for index, _ in wrong]
+        found = [Hint(c.hint_category, c.hint) if c.hint and c.hint_category else None for c in hinted]
+        for case, hint in zip(hinted, agreed(found), strict=True):
+            if hint is None:
+                case.hint = case.hint_category = case.mistake = None
 
     def _warm_run_mode(self, problem: Problem) -> None:
         """Also compile the visible examples alone: a harness that runs all of a run's
@@ -262,19 +270,16 @@ class Grader:
             cache_dir=self.xla_cache_for(problem), cache_writable=False,
         )
         results: dict[int, CaseResult] = {}
-        # Known mistakes' outputs are computed lazily, at the first wrong answer of a
-        # version; the sandbox is busy during the run, so from such a case on, results
-        # are held back (to keep hints and order) until the run has ended.
+        # A wrong case's hint must agree with the other wrong cases' (``agreed``), and
+        # known mistakes' outputs are computed lazily (the sandbox is busy during the
+        # run): from the first wrong answer on, results are held back, to keep hints and
+        # order, until every case is in.
         held: list[CaseResult] = []
         waiting: list[tuple[int, np.ndarray]] = []
 
-        def finish(index: int, outcome: CaseOutcome, case: CaseResult, running: bool) -> None:
+        def finish(index: int, outcome: CaseOutcome, case: CaseResult) -> None:
             if case.verdict is Verdict.WRONG_ANSWER and outcome.output is not None:
-                if running and (waiting or not self._mistakes_ready(problem)):
-                    waiting.append((index, outcome.output))
-                else:
-                    self._hint(problem, cases[index], case, outcome.output,
-                               expected[cases[index].name])
+                waiting.append((index, outcome.output))
             results[index] = case
             if on_case is None:
                 return
@@ -285,16 +290,10 @@ class Grader:
 
         def judge(index: int, outcome: CaseOutcome) -> bool:
             finish(index, outcome,
-                   self._judge(problem, cases[index], outcome, expected[cases[index].name]), True)
+                   self._judge(problem, cases[index], outcome, expected[cases[index].name]))
             return stop_on_failure and results[index].verdict is not Verdict.ACCEPTED
 
         run = self.sandbox.run(request, limits_for(problem, self.time_scale), on_case=judge)
-        for index, output in waiting:
-            self._hint(problem, cases[index], results[index], output, expected[cases[index].name])
-        waiting.clear()
-        for case in held:
-            assert on_case is not None
-            on_case(case)
         ended_by: Verdict | None = None
         for index, outcome in enumerate(run.cases):
             if index not in results:
@@ -302,7 +301,11 @@ class Grader:
                 if outcome.status is CaseStatus.NOT_RUN:
                     case.verdict = ended_by or overall_verdict(list(results.values()))
                 ended_by = ended_by or case.verdict
-                finish(index, outcome, case, False)
+                finish(index, outcome, case)
+        self._agreed_hints(problem, cases, results, waiting, expected)
+        for case in held:
+            assert on_case is not None
+            on_case(case)
         ordered = [results[i] for i in range(len(cases))]
         all_visible = all(case.visible for case in cases)
         return GradeResult(

@@ -72,6 +72,13 @@ class Tol:
     nan: NanPolicy = NanPolicy.NEVER_EQUAL
 
 
+# A pattern is named only when enough values show it: with fewer, a doubling, a shift by
+# one and a reversal can all fit the same two numbers (``return x`` for ``2 * x`` on a
+# two-value case "is" a shift).  Counts of values compared, per detector.
+MIN_VALUES = 4  # shift overlap, layout, scale: at least this many values compared
+MIN_AXIS = 3  # reversal and shift: the axis has at least this many positions
+
+
 def _close(a: np.ndarray, b: np.ndarray, tol: Tol) -> bool:
     return a.shape == b.shape and compare(b, a, tol.rtol, tol.atol, tol.nan).ok
 
@@ -104,11 +111,14 @@ def match_mistake(expected: np.ndarray, actual: np.ndarray,
     want = np.asarray(expected, dtype=np.float64).reshape(-1)
     got = np.asarray(actual, dtype=np.float64).reshape(-1)
     flat = [(m, np.asarray(o, dtype=np.float64).reshape(-1)) for m, o in outputs]
-    for mistake, output in flat:
-        if _close(got, output, tol):
-            return Hint(mistake.category,
-                        f"Your output equals that of a known mistake: {mistake.explanation}",
-                        mistake.key)
+    exact = [mistake for mistake, output in flat if _close(got, output, tol)]
+    # Known mistakes of different kinds that all give this output: the case cannot tell.
+    if len({m.category for m in exact}) > 1:
+        return None
+    if exact:
+        return Hint(exact[0].category,
+                    f"Your output equals that of a known mistake: {exact[0].explanation}",
+                    exact[0].key)
     for mistake, output in flat:
         if output.shape != got.shape or (output.shape == want.shape and _multiple(output, want, tol)):
             continue
@@ -162,7 +172,7 @@ def _logical(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, Any]
 
 
 def _layout(expected, actual, want, got, tol) -> Hint | None:
-    if want.ndim < 2 or want.ndim > 5:
+    if want.ndim < 2 or want.ndim > 5 or want.size < MIN_VALUES:
         return None
     for perm in itertools.permutations(range(want.ndim)):
         if perm == tuple(range(want.ndim)):
@@ -178,6 +188,7 @@ def _layout(expected, actual, want, got, tol) -> Hint | None:
 
 
 def _reversed(want, got, axes, tol) -> Hint | None:
+    axes = tuple(a for a in axes if want.shape[a] >= MIN_AXIS)
     for count in range(1, len(axes) + 1):
         for subset in itertools.combinations(axes, count):
             flipped = np.flip(want, subset)
@@ -192,9 +203,15 @@ def _reversed(want, got, axes, tol) -> Hint | None:
 def _shifted(want, got, axes, tol, visible) -> Hint | None:
     """``got`` equals ``want`` moved by up to 3 positions along one or more spatial axes
     (compared where both are defined, which must be most of the array)."""
-    options = [[k for k in (0, 1, -1, 2, -2, 3, -3) if abs(k) * 2 <= want.shape[a]] for a in axes]
+    options = [[k for k in (0, 1, -1, 2, -2, 3, -3)
+                if k == 0 or (abs(k) * 2 <= want.shape[a] and want.shape[a] >= MIN_AXIS)]
+               for a in axes]
     for shift in itertools.product(*options):
         if not any(shift):
+            continue
+        overlap = want.size // math.prod(want.shape[a] for a in axes) * math.prod(
+            want.shape[a] - abs(k) for a, k in zip(axes, shift, strict=True))
+        if overlap < MIN_VALUES:
             continue
         source = [slice(None)] * want.ndim
         target = [slice(None)] * want.ndim
@@ -218,7 +235,7 @@ def _shifted(want, got, axes, tol, visible) -> Hint | None:
 def _scaled(want, got, axes, tol, visible) -> Hint | None:
     # Too few values make any error look like a factor; a negative factor is a sign
     # error (or an antisymmetric kernel reversed), not a scale.
-    if want.size < 3:
+    if want.size < MIN_VALUES:
         return None
     # An expected output constant along the positions (e.g. only a bias) cannot tell a
     # factor from an offset: leave it to the offset detector.
@@ -285,7 +302,8 @@ def _zero_insertion(want, got, bad, axis, tol) -> bool:
 
 
 def _periodic(want, got, bad, axes, tol, visible) -> Hint | None:
-    if not bad.any():
+    # A pattern needs more than one wrong value, over two full periods at least (n >= 2p).
+    if int(bad.sum()) < 2:
         return None
     for axis in axes:
         n = bad.shape[axis]
@@ -310,6 +328,15 @@ def _with_note(hint: Hint | None, rules: HintRules) -> Hint | None:
     return hint
 
 
+def _one_explanation(found: Sequence[Hint | None]) -> Hint | None:
+    """The hint when every detector that fits names the same cause; None when the values
+    fit causes of different kinds (the case cannot tell them apart)."""
+    hints = [h for h in found if h is not None]
+    if not hints or len({h.category for h in hints}) > 1:
+        return None
+    return hints[0]
+
+
 def pattern_hint(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, Any],
                  rules: HintRules, tol: Tol, visible: bool) -> Hint | None:
     """Error patterns on an output with the right number of values."""
@@ -324,8 +351,10 @@ def pattern_hint(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, 
                                      "or sqrt of a negative number, or uninitialised memory.")
         hint = _layout(expected, actual, want, got, tol)
         if hint is None:
-            hint = (_reversed(want, got, axes, tol) or _shifted(want, got, axes, tol, visible)
-                    or _scaled(want, got, axes, tol, visible) or _offset(want, got, axes, tol, visible))
+            hint = _one_explanation([_reversed(want, got, axes, tol),
+                                     _shifted(want, got, axes, tol, visible),
+                                     _scaled(want, got, axes, tol, visible),
+                                     _offset(want, got, axes, tol, visible)])
         if hint is None:
             bad = _bad_mask(want, got, tol)
             hint = _border(bad, axes) or _periodic(want, got, bad, axes, tol, visible)
@@ -341,3 +370,16 @@ def diagnose(expected: np.ndarray, actual: np.ndarray, inputs: Mapping[str, Any]
     return (match_mistake(expected, actual, mistakes, tol)
             or shape_hint(expected, actual, inputs, rules, visible)
             or pattern_hint(expected, actual, inputs, rules, tol, visible))
+
+
+def agreed(hints: Sequence[Hint | None]) -> list[Hint | None]:
+    """The hints of one submission's wrong cases, keeping only what they agree on.
+
+    Cases that name different causes (a visible case says "padding", a hidden one
+    "scale") cannot all be right, and the learner cannot tell which is: then no case
+    names a cause.  A case without a hint agrees with any.
+    """
+    categories = {h.category for h in hints if h is not None}
+    if len(categories) > 1:
+        return [None] * len(hints)
+    return list(hints)

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from app.grading.hints import HintRules, ShapeRule, Tol, diagnose
+from app.grading.hints import Hint, HintRules, ShapeRule, Tol, agreed, diagnose
 from app.problems.mistakes import KnownMistake
 
 TOL = Tol(rtol=1e-4, atol=1e-5)
@@ -273,3 +273,52 @@ def test_hidden_shift_and_period_hints_do_not_reveal_padding_or_stride():
     for got in (shifted, strided):
         found = hint(want, got, visible=False)
         assert found is not None and not re.search(r"\d", found.text.replace("axis 3", ""))
+
+
+# ------------------------------------------------------------------ too few values to tell
+
+VECTOR = HintRules(spatial=(-1,))
+
+
+def test_returning_x_for_two_x_on_two_values_is_not_called_a_shift():
+    # [1, 2] -> [2, 4] expected; [1, 2] "is" [2, 4] moved by one on one overlapping value.
+    x = np.array([1.0, 2.0])
+    assert hint(2 * x, x, VECTOR) is None
+
+
+def test_the_same_mistake_on_enough_values_is_called_a_scale():
+    x = RNG.normal(size=16)
+    assert category(2 * x, x, VECTOR) == "scale"
+
+
+def test_a_shift_on_a_short_axis_is_not_named():
+    want = np.array([6.0, 2.0, 6.0])
+    assert hint(want, np.array([0.0, 6.0, 2.0]), VECTOR) is None
+
+
+def test_a_reversal_on_two_positions_is_not_called_kernel_flip():
+    want = np.array([2.0, 4.0])
+    assert hint(want, want[::-1].copy(), VECTOR) is None
+
+
+def test_values_that_fit_two_causes_of_different_kinds_get_no_hint():
+    # A shift by one of a geometric sequence is also a constant factor: 2**(i-1) = 2**i / 2.
+    want = 2.0 ** np.arange(8)
+    got = np.concatenate([[0.5], want[:-1]])
+    assert hint(want, got, VECTOR) is None
+
+
+def test_known_mistakes_of_different_kinds_with_one_output_get_no_mistake_hint():
+    want = expected_seed()
+    wrong = want + 1.0
+    mistakes = [(KnownMistake("a.py", "code", "first.", "init"), wrong),
+                (KnownMistake("b.py", "code", "second.", "layout"), wrong)]
+    found = hint(want, wrong, SEED_RULES, inputs=INPUTS, mistakes=mistakes)
+    assert found is None or "known mistake" not in found.text
+
+
+def test_hints_of_one_submission_keep_only_what_every_wrong_case_agrees_on():
+    scale, padding = Hint("scale", "a factor"), Hint("padding", "a shift")
+    assert agreed([scale, None, scale]) == [scale, None, scale]
+    assert agreed([padding, scale]) == [None, None]
+    assert agreed([None, None]) == [None, None]

@@ -85,3 +85,14 @@ def test_seed_valid_padding_length_is_explained_on_hidden_cases_without_numbers(
     hidden = [c for c in result.cases if not c.visible and c.verdict is Verdict.WRONG_ANSWER]
     assert hidden and all(c.hint_category == "padding" for c in hidden)
     assert all(str(c.expected_shape[0]) not in c.hint for c in hidden)
+
+
+def test_return_x_for_a_doubling_gets_no_guess_on_two_values_and_scale_where_it_shows(grader):
+    bench = ROOT / "bench" / "hint_problems"
+    problem = load_problem(bench / "problems" / "scale-by-two", bench / "reference")
+    result = grader.grade(problem, "def scale(x):\n    return x\n", "submit")
+    wrong = {c.name: c for c in result.cases if c.verdict is Verdict.WRONG_ANSWER}
+    assert set(wrong) == {"two-values", "three-values", "hidden-random", "hidden-ramp"}
+    assert wrong["two-values"].hint is None and wrong["three-values"].hint is None
+    assert wrong["hidden-random"].hint_category == "scale"
+    assert wrong["hidden-ramp"].hint_category == "scale"

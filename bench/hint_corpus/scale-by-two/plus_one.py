@@ -1,0 +1,6 @@
+# label: bias
+import numpy as np
+
+
+def scale(x):
+    return 2 * np.asarray(x) + 1
