@@ -82,8 +82,11 @@ export function createEditor(parent, { doc, onChange, onRun, onSubmit, label }) 
         python(),
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap, indentWithTab]),
         errorLineField,
+        // Long lines wrap instead of running past a phone's edge (no sideways scrolling).
+        EditorView.lineWrapping,
         theme,
-        EditorView.contentAttributes.of({ "aria-label": label, "aria-multiline": "true" }),
+        // tabindex: an explicit tab stop, so audits (axe) see the scroller's focusable content.
+        EditorView.contentAttributes.of({ "aria-label": label, "aria-multiline": "true", tabindex: "0" }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) onChange(update.state.doc.toString());
         }),

@@ -6,6 +6,7 @@ const NS = "http://www.w3.org/2000/svg";
 const WIDTH = 640;
 const MARGIN = { left: 58, right: 12, top: 10, bottom: 22 };
 const MARKER_LIMIT = 80; // draw point markers only while they stay readable
+const TABLE_ROWS = 10; // the text alternative lists this many mismatches at most
 
 function svg(tag, attrs = {}, ...children) {
   const node = document.createElementNS(NS, tag);
@@ -128,6 +129,11 @@ export function plotFigure(plot, tolerance) {
   });
   diffFrame.root.append(svg("line", { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: zero, y2: zero, class: "axis" }));
 
+  const outsideAt = [];
+  diff.forEach((d, i) => {
+    if (outsideAt.length < TABLE_ROWS && (d === null || Math.abs(d) > atol + rtol * Math.abs(expected[i]))) outsideAt.push(i);
+  });
+
   const notes = [];
   if (expected.length !== actual.length) notes.push(`expected has ${expected.length} values, got ${actual.length}`);
   if (plot.truncated) notes.push(`only the first ${n} values are plotted`);
@@ -140,5 +146,23 @@ export function plotFigure(plot, tolerance) {
     el("p", { class: "plot-subtitle" }, "Difference (got − expected)"),
     legend([["bad", "Outside tolerance"], ["ok", "Within tolerance"]]),
     diffFrame.root,
+    mismatchTable(expected, actual, outsideAt, diff),
+  );
+}
+
+// The plot's text alternative: the first values outside the tolerance, as numbers.
+function mismatchTable(expected, actual, indices, diff) {
+  if (!indices.length) return el("p", { class: "plot-subtitle" }, "Every plotted value is within the tolerance.");
+  const cell = (v) => el("td", { class: "num" }, v === null || v === undefined ? "not finite" : formatNumber(v));
+  return el(
+    "div",
+    { class: "mismatch-table-wrap", tabindex: "0", role: "region", "aria-label": "First values outside the tolerance" },
+    el(
+      "table",
+      { class: "mismatch-table" },
+      el("caption", {}, `First ${indices.length === 1 ? "value" : `${indices.length} values`} outside the tolerance`),
+      el("thead", {}, el("tr", {}, ...["Index", "Expected", "Got", "Got − expected"].map((h) => el("th", { scope: "col", class: "num" }, h)))),
+      el("tbody", {}, indices.map((i) => el("tr", {}, el("th", { scope: "row", class: "num" }, String(i)), cell(expected[i]), cell(actual[i]), cell(diff[i])))),
+    ),
   );
 }

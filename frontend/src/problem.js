@@ -10,6 +10,9 @@ const data = JSON.parse(document.getElementById("page-data").textContent);
 const draftKey = `tensorjudge:draft:${data.user || "anonymous"}:${data.slug}`;
 
 renderMath(document.querySelector(".statement"));
+// Code blocks and display formulas scroll sideways when wider than the pane (a phone):
+// focusable, so a keyboard can scroll them too.
+for (const box of document.querySelectorAll(".statement pre, .statement .math.block")) box.tabIndex = 0;
 setUpTabs();
 
 let saveTimer = null;
@@ -33,10 +36,11 @@ const results = new Results(document.getElementById("results"), {
   },
 });
 
-const runButton = document.getElementById("run");
-const submitButton = document.getElementById("submit");
-runButton.addEventListener("click", () => grade("run"));
-submitButton.addEventListener("click", () => grade("submit"));
+// Signed out, the page has a sign-in link in place of these buttons.
+const gradeButtons = [["run", "run"], ["submit", "submit"]]
+  .map(([id, mode]) => [document.getElementById(id), mode])
+  .filter(([button]) => button);
+for (const [button, mode] of gradeButtons) button.addEventListener("click", () => grade(mode));
 document.getElementById("reset").addEventListener("click", () => {
   editor.setCode(data.starter);
   editor.focus();
@@ -72,15 +76,13 @@ let busy = false;
 async function grade(mode) {
   if (busy) return;
   if (!data.user) {
+    // A shortcut pressed while signed out: the same single way in as the toolbar's link.
     const next = encodeURIComponent(window.location.pathname);
-    results.message(
-      el("a", { href: `/signin?next=${next}` }, "Sign in"), " or ",
-      el("a", { href: `/signup?next=${next}` }, "sign up"), " to run your code. Your draft is kept in this browser.",
-    );
+    results.message(el("a", { href: `/signin?next=${next}` }, "Sign in to run your code"), ". Your draft is kept in this browser.");
     return;
   }
   busy = true;
-  runButton.disabled = submitButton.disabled = true;
+  for (const [button] of gradeButtons) button.disabled = true;
   const code = editor.getCode();
   saveDraft(code);
   editor.clearError();
@@ -93,7 +95,7 @@ async function grade(mode) {
     results.error(err.status === 401 ? "Your session has ended: sign in again to run your code." : err.message);
   } finally {
     busy = false;
-    runButton.disabled = submitButton.disabled = false;
+    for (const [button] of gradeButtons) button.disabled = false;
     loadHistory();
   }
 }
@@ -222,7 +224,8 @@ async function loadHistory() {
 async function openSubmission(id) {
   try {
     results.show(await api(`/api/submissions/${id}`));
-    document.getElementById("results").scrollIntoView({ block: "nearest" });
+    // Keyboard and screen-reader users land on the verdict they asked for.
+    results.focusVerdict();
   } catch (err) {
     results.error(err.message);
   }

@@ -54,7 +54,7 @@ export class Results {
     this.summary = el("span", { class: "overall-summary" }, live ? "waiting for the grader" : "");
     this.banner = el(
       "div",
-      { class: "verdict-banner pending", role: "status", "aria-live": "polite" },
+      { class: "verdict-banner pending", role: "status", "aria-live": "polite", tabindex: "-1" },
       this.title,
       this.summary,
       el("span", { class: "overall-mode" }, `${mode === "run" ? "Run" : "Submit"}${id ? ` · #${id}` : ""}`),
@@ -145,14 +145,15 @@ export class Results {
     if (result.message && failed) parts.push(this.messageBlock(result.message));
     if (result.plot && failed) parts.push(plotFigure(result.plot, this.tolerance));
     if (result.stdout) {
-      parts.push(el("p", { class: "stdout-title" }, "Printed output"), el("pre", { class: "stdout" }, result.stdout));
+      parts.push(el("p", { class: "stdout-title" }, "Printed output"), el("pre", { class: "stdout", tabindex: "0" }, result.stdout));
     }
     return parts.length ? el("div", {}, parts) : null;
   }
 
   // The message as printed, with each frame of the learner's code a link to that line.
   messageBlock(message) {
-    const pre = el("pre", { class: "message" });
+    // Focusable: a long traceback scrolls, and keyboard users must be able to scroll it.
+    const pre = el("pre", { class: "message", tabindex: "0" });
     let last = 0;
     for (const frame of message.matchAll(FRAME)) {
       pre.append(message.slice(last, frame.index));
@@ -177,9 +178,14 @@ export class Results {
     this.summary.textContent = `${summary.passed ?? 0} / ${total} ${what}${total === 1 ? "" : "s"} passed`;
     if (summary.stdout) {
       this.stdoutBox.replaceChildren(
-        el("details", { class: "case-details" }, el("summary", {}, "Printed output"), el("pre", { class: "stdout" }, summary.stdout)),
+        el("details", { class: "case-details" }, el("summary", {}, "Printed output"), el("pre", { class: "stdout", tabindex: "0" }, summary.stdout)),
       );
     }
+  }
+
+  // Move the focus to the overall verdict (after opening a past submission).
+  focusVerdict() {
+    this.banner?.focus();
   }
 
   timedOut() {

@@ -54,6 +54,17 @@ def test_the_problem_page_carries_statement_math_examples_and_starter(stack):
     assert "hidden-random" not in page.text  # never a hidden case
 
 
+def test_signed_out_the_problem_page_offers_sign_in_in_place_of_run_and_submit(stack):
+    stack.wait_problem()
+    anonymous = stack.client.get("/problems/vector-add").text
+    assert 'id="run"' not in anonymous and 'id="submit"' not in anonymous
+    assert ('<a class="btn btn-primary" id="sign-in-to-run" href="/signin?next=/problems/vector-add">'
+            "Sign in to run your code</a>") in anonymous
+    stack.token("ada")  # signs this client in
+    signed_in = stack.client.get("/problems/vector-add").text
+    assert 'id="run"' in signed_in and 'id="submit"' in signed_in and "sign-in-to-run" not in signed_in
+
+
 def test_an_unknown_problem_page_is_an_html_404(stack):
     missing = stack.client.get("/problems/no-such-problem")
     assert missing.status_code == 404 and "There is no problem" in missing.text
