@@ -48,7 +48,9 @@ def statement_html(source: str) -> Markup:
 @lru_cache(maxsize=1)
 def highlight_css() -> str:
     """Colours for the Pygments token classes used in statements."""
-    return HtmlFormatter(style="default").get_style_defs(f".{HIGHLIGHT_CLASS}")
+    # "xcode": every token colour keeps 4.5:1 against the code blocks' #f1f3f6 (WCAG AA);
+    # "default" has a purple (decorators) and a grey at 4.3:1 and below.
+    return HtmlFormatter(style="xcode").get_style_defs(f".{HIGHLIGHT_CLASS}")
 
 
 def format_value(value: Any) -> dict[str, str]:

@@ -2,7 +2,9 @@
 (math typeset), solve it (Run, then Submit), get a wrong answer with its plot, get a
 syntax error marked in the editor, and come back to drafts and history.
 
-The tests share one signed-up browser page and run top to bottom.
+The tests share one signed-up browser page and run top to bottom.  At every page and
+state an axe-core audit must find no serious or critical violation (``accessibility``);
+the journey is then done again by keyboard alone, and the pages at phone width.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PROBLEMS, REFERENCE, SEED_SLUG
-from tests.e2e.conftest import shot
+from tests.e2e.accessibility import assert_accessible, assert_no_sideways_scroll, tab_to
+from tests.e2e.conftest import VIEWPORT, shot
 
 SEED_URL = f"/problems/{SEED_SLUG}"
 CORRECT = (REFERENCE / "flax_transposed_conv_1d.py").read_text()
@@ -60,6 +63,7 @@ def wait_verdict(page: Page, label: str) -> None:
 def test_sign_up_lands_on_the_problem_list(learner: Page):
     page = learner
     page.goto("/")
+    assert_accessible(page, "list-signed-out")
     shot(page, "01-home-signed-out")
     page.get_by_role("link", name="Sign up").first.click()
     expect(page).to_have_url(re.compile(r"/signup"))
@@ -67,6 +71,7 @@ def test_sign_up_lands_on_the_problem_list(learner: Page):
     page.get_by_label("Password").fill("short")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("alert")).to_contain_text("At least 8 characters")
+    assert_accessible(page, "sign-up-with-error")
     page.get_by_label("Password").fill(PASSWORD)
     expect(page.get_by_role("alert")).to_have_text("")  # typing clears the old message
     shot(page, "02-sign-up")
@@ -76,12 +81,13 @@ def test_sign_up_lands_on_the_problem_list(learner: Page):
     expect(row.locator(".status")).to_have_text("New")
     expect(row.locator(".difficulty")).to_have_text("Medium")
     expect(row.locator(".tag").first).to_have_text("flax")
+    assert_accessible(page, "list-signed-in")
     shot(page, "03-problem-list")
 
 
 def test_statement_shows_math_examples_and_the_starter(learner: Page):
     page = learner
-    page.get_by_role("link", name="1-D Transposed Convolution in Flax").click()
+    page.get_by_role("link", name="1-D transposed convolution in Flax").click()
     expect(page).to_have_url(re.compile(SEED_URL))
     statement = page.locator(".statement")
     expect(statement.locator(".katex").first).to_be_visible()
@@ -96,6 +102,7 @@ def test_statement_shows_math_examples_and_the_starter(learner: Page):
     expect(page.locator(".cm-content")).to_contain_text("class MyTransposedConv(nn.Module):")
     expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Submit", exact=True)).to_be_visible()
+    assert_accessible(page, "problem-signed-in")
     shot(page, "04-problem")
 
 
@@ -121,6 +128,7 @@ def test_a_correct_solution_runs_then_submits_accepted(learner: Page):
     expect(page.locator("#results .hidden-tag").first).to_be_visible()
     expect(page.locator("#results .overall-summary")).to_have_text(f"{total} / {total} cases passed")
     expect(page.locator("#problem-status")).to_have_text("Solved")
+    assert_accessible(page, "problem-with-results")
     shot(page, "06-submit-accepted")
 
     page.goto("/")
@@ -148,7 +156,13 @@ def test_a_wrong_answer_plots_expected_against_got(learner: Page):
         assert path and path.startswith("M") and path.count("L") >= 1
     assert figure.locator("line.bar.bad").count() >= 1  # some values outside the tolerance
     expect(details).to_contain_text("outside the tolerance")
+    # The plot's text alternative: the first mismatches as numbers in a table.
+    table = figure.locator("table.mismatch-table")
+    expect(table.locator("caption")).to_contain_text("outside the tolerance")
+    assert 1 <= table.locator("tbody tr").count() <= 10
+    expect(table.locator("thead")).to_contain_text("Expected")
     figure.scroll_into_view_if_needed()
+    assert_accessible(page, "problem-with-plot")
     shot(page, "07-wrong-answer-plot")
 
     page.locator(".cm-content").click()
@@ -174,6 +188,7 @@ def test_a_runtime_error_shows_the_traceback_and_marks_the_failing_line(learner:
     marked = page.locator(".cm-content .cm-errorLine")
     expect(marked).to_have_attribute("data-error-line", str(CRASH_LINE))
     expect(marked).to_contain_text("y = jax.lax.conv_transpose(")
+    assert_accessible(page, "problem-runtime-error")
     shot(page, "08-runtime-error")
 
 
@@ -202,6 +217,7 @@ def test_the_draft_survives_a_reload_and_history_reopens_results(learner: Page):
     expect(history).to_have_count(6)
     expect(history.nth(0).locator(".badge")).to_have_text("Compile error")
     expect(history.nth(4)).to_contain_text("Submit")
+    assert_accessible(page, "submissions-tab")
     shot(page, "10-history")
 
     history.nth(4).get_by_role("button", name=re.compile("^Open the result")).click()
@@ -214,20 +230,118 @@ def test_the_draft_survives_a_reload_and_history_reopens_results(learner: Page):
     assert page.errors == []
 
 
-def test_a_narrow_window_stacks_the_panes(browser, server):
-    context = browser.new_context(base_url=server, viewport={"width": 420, "height": 860})
+def test_the_whole_journey_works_by_keyboard_alone(learner: Page):
+    """Open a problem, edit, run, submit, read the result, open a past submission: keys only."""
+    page = learner
+    page.goto("/")
+    tab_to(page, f'a.problem-link[href="{SEED_URL}"]')
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(SEED_URL))
+    tab_to(page, ".cm-content")
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(CORRECT)
+    expect_draft(page, CORRECT)
+    page.keyboard.press("Control+Enter")
+    wait_verdict(page, "Accepted")
+    expect(page.locator("#results .overall-mode")).to_contain_text("Run")
+    page.keyboard.press("Control+Shift+Enter")
+    wait_verdict(page, "Accepted")
+    expect(page.locator("#results .overall-mode")).to_contain_text("Submit")
+    tab_to(page, "#results")  # out of the editor: Esc, then Tab
+    expect(page.locator("#results")).to_contain_text("cases passed")
+    tab_to(page, "#tab-statement", backwards=True)
+    page.keyboard.press("ArrowRight")  # the tab list: arrows move between tabs
+    expect(page.locator("#tab-history")).to_be_focused()
+    expect(page.locator("#panel-history")).to_be_visible()
+    expect(page.locator("#history tbody tr")).to_have_count(8)
+    wrong_run = page.locator("#history tbody tr", has_text="Wrong answer").filter(has_text="Run").first
+    target = wrong_run.get_attribute("data-submission")
+    tab_to(page, f'#history tr[data-submission="{target}"] td.actions button:first-child')
+    page.keyboard.press("Enter")
+    wait_verdict(page, "Wrong answer")
+    expect(page.locator("#results .verdict-banner")).to_be_focused()  # the focus follows
+    expect(page.locator("#results .overall-mode")).to_contain_text(f"#{target}")
+    shot(page, "12-keyboard-journey")
+    assert page.errors == []
+
+
+def test_phones_get_every_page_without_sideways_scrolling(browser, server, learner: Page):
+    """At 375 x 812 no page is wider than the screen; the problem page stacks its panes."""
+    signed_in = learner.context.storage_state()
+    for width in (375, 1400):
+        for who, state in (("signed-out", None), ("signed-in", signed_in)):
+            context = browser.new_context(base_url=server, viewport={"width": width, "height": 812},
+                                          storage_state=state)
+            page = context.new_page()
+            try:
+                for name, path in (("list", "/"), ("sign-in", "/signin"), ("sign-up", "/signup"),
+                                   ("problem", SEED_URL)):
+                    page.goto(path)
+                    if path == SEED_URL:
+                        expect(page.locator(".cm-content")).to_be_visible()
+                        expect(page.locator(".statement .katex").first).to_be_visible()
+                    assert_no_sideways_scroll(page)
+                    shot(page, f"{width}-{who}-{name}")
+                if width == 375:
+                    stacked = page.evaluate("""['.statement', '#editor', '#results'].map(
+                        s => document.querySelector(s).getBoundingClientRect())
+                        .map(r => [r.left, r.top, r.right])""")
+                    assert [r[1] for r in stacked] == sorted(r[1] for r in stacked)  # top to bottom
+                    assert all(r[0] >= 0 and r[2] <= 375 for r in stacked)
+                    assert_accessible(page, f"problem-{who}-375")
+            finally:
+                context.close()
+
+
+def test_a_phone_shows_a_past_result_with_its_plot_and_wraps_long_lines(browser, server, learner: Page):
+    context = browser.new_context(base_url=server, viewport={"width": 375, "height": 812},
+                                  storage_state=learner.context.storage_state())
+    page = context.new_page()
+    try:
+        page.goto(SEED_URL)
+        set_code(page, CORRECT + "\n# " + "a long comment that must wrap, " * 8 + "\n")
+        line = page.locator(".cm-line", has_text="a long comment that must wrap")
+        assert line.evaluate("l => l.getBoundingClientRect().height") > 40  # soft-wrapped lines
+        assert_no_sideways_scroll(page)
+        page.get_by_role("tab", name="Submissions").click()
+        page.locator("#history tbody tr", has_text="Wrong answer").filter(has_text="Run").first \
+            .get_by_role("button", name=re.compile("^Open the result")).click()
+        wait_verdict(page, "Wrong answer")
+        figure = page.locator("#results .plot-figure").first
+        expect(figure).to_be_visible()
+        assert_no_sideways_scroll(page)
+        figure.scroll_into_view_if_needed()
+        assert_accessible(page, "problem-with-plot-375")
+        shot(page, "375-signed-in-plot")
+    finally:
+        context.close()
+
+
+def test_signed_out_the_problem_reads_and_edits_and_offers_one_way_to_sign_in(browser, server):
+    context = browser.new_context(base_url=server, viewport=VIEWPORT)
     page = context.new_page()
     try:
         page.goto(SEED_URL)
         expect(page.locator(".statement .katex").first).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 420
-        run = page.get_by_role("button", name="Run", exact=True)
-        run.scroll_into_view_if_needed()
-        expect(run).to_be_visible()
-        run.click()  # signed out: the results panel says how to sign in
-        expect(page.locator("#results")).to_contain_text("to run your code")
-        page.locator("#results").scroll_into_view_if_needed()
-        shot(page, "12-narrow-signed-out")
+        expect(page.locator(".example").first).to_contain_text("Expected output")
+        expect(page.get_by_role("button", name="Run", exact=True)).to_have_count(0)
+        expect(page.get_by_role("button", name="Submit", exact=True)).to_have_count(0)
+        sign_in = page.locator(".toolbar").get_by_role("link", name="Sign in to run your code")
+        expect(sign_in).to_have_attribute("href", f"/signin?next={SEED_URL}")
+        page.locator(".cm-content").click()
+        page.keyboard.press("Control+End")
+        page.keyboard.type("\n# my note")
+        expect(page.locator(".cm-content")).to_contain_text("# my note")  # the editor works
+        page.keyboard.press("Control+Enter")  # a shortcut points at the same way in
+        expect(page.locator("#results").get_by_role("link", name="Sign in to run your code")).to_be_visible()
+        assert_accessible(page, "problem-signed-out")
+        sign_in.click()
+        page.get_by_label("Username").fill(USERNAME)
+        page.get_by_label("Password").fill(PASSWORD)
+        assert_accessible(page, "sign-in")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(re.compile(SEED_URL))  # back at the problem
+        expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible()
     finally:
         context.close()
 
@@ -243,6 +357,7 @@ def test_sign_out_then_sign_in_again_returns_to_the_problem(learner: Page):
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("wrong username or password")
+    assert_accessible(page, "sign-in-with-error")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(SEED_URL))  # back where the learner was
