@@ -81,7 +81,7 @@ def _builtin_name(exc: BaseException) -> str:
     """The nearest built-in exception class's name: the learner names their own classes."""
     for cls in type(exc).__mro__:
         if getattr(builtins, cls.__name__, None) is cls:
-            return cls.__name__
+            return str(cls.__name__)
     return "BaseException"
 
 
@@ -283,7 +283,7 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     _emit({"type": "done"})
 
 
-def _run_one(run_case: Any, entry: Any, inputs: dict, eager: bool) -> Any:
+def _run_one(run_case: Any, entry: Any, inputs: dict[str, Any], eager: bool) -> Any:
     """One case through the harness; ``eager`` turns every ``jax.jit`` into a plain call."""
     if not eager:
         return run_case(entry, inputs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from sandbox.types import CaseOutcome, CaseStatus, RunRequest, RunResult, Termination
 
@@ -134,7 +134,7 @@ def fall_back_from(run: Run, termination: Termination) -> int | None:
     return start
 
 
-def finite(value: object) -> bool:
+def finite(value: object) -> TypeGuard[int | float]:
     """A real number a child may report (no bool, NaN or infinity)."""
     return (isinstance(value, (int, float)) and not isinstance(value, bool)
             and abs(value) < float("inf"))

@@ -211,7 +211,8 @@ def best_attempts(session: Session, course_id: int, user_id: int | None = None
         .join(Submission, Submission.id == best_id)).all()
 
 
-def learner_progress(session: Session, course_id: int, problem_id: int) -> Sequence[Row[Any]]:
+def learner_progress(session: Session, course_id: int, problem_id: int
+                     ) -> Sequence[Row[Any, Any, Any, Any]]:
     """Per learner who attempted one problem: first attempt time, the number of attempts
     up to and including the first acceptance, and its time (both None if never).
 
@@ -237,7 +238,7 @@ def verdict_counts(session: Session, course_id: int, problem_id: int) -> list[tu
         select(Submission.verdict, func.count())
         .join(ProblemVersion, ProblemVersion.id == Submission.problem_version_id)
         .where(_graded(course_id, problem_id=problem_id)).group_by(Submission.verdict))
-    return [(verdict, n) for verdict, n in rows]
+    return [(verdict or "", n) for verdict, n in rows]
 
 
 def failed_cases(session: Session, course_id: int, problem_id: int) -> Sequence[Row[Any]]:

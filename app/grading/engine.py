@@ -13,7 +13,7 @@ import io
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -227,7 +227,7 @@ class Grader:
             result.hint, result.hint_category = hint.text, hint.category
             result.mistake = hint.mistake
 
-    def _agreed_hints(self, problem: Problem, cases: list[Case], results: dict[int, CaseResult],
+    def _agreed_hints(self, problem: Problem, cases: Sequence[Case], results: dict[int, CaseResult],
                       wrong: list[tuple[int, np.ndarray]], expected: dict[str, np.ndarray]) -> None:
         """Hint every wrong case, then keep only what all of them agree on."""
         for index, output in wrong:
