@@ -72,8 +72,21 @@ def limits_for(problem: Problem, time_scale: float = 1.0) -> Limits:
                   startup_s=limits.startup_s * time_scale, wall_factor=limits.wall_factor)
 
 
-def _specs(cases: tuple[Case, ...]) -> tuple[CaseSpec, ...]:
+def _specs(cases: Sequence[Case]) -> tuple[CaseSpec, ...]:
     return tuple(CaseSpec(case.name, case.inputs) for case in cases)
+
+
+def process_groups(cases: Sequence[Case]) -> list[list[int]]:
+    """Indices of the cases each sandboxed process gets, in the order they run.
+
+    Visible and hidden cases never share a process: code that finds the inputs in
+    its own memory (frames, ``gc``) could otherwise print a hidden case's inputs, or
+    encode them in its output, on a visible case, whose output and printing the
+    learner sees.  Visible cases run first, so they also answer first.
+    """
+    visible = [i for i, case in enumerate(cases) if case.visible]
+    hidden = [i for i, case in enumerate(cases) if not case.visible]
+    return [group for group in (visible, hidden) if group]
 
 
 PLOT_POINTS = 4096
@@ -146,19 +159,22 @@ class Grader:
         path = self.expected_dir / f"{problem.slug}-{cache_key(problem)}.npz"
         if use_cache and path.exists():
             return _load_arrays(path)
-        request = RunRequest(
-            code=problem.reference, harness_code=problem.harness_code,
-            entry=problem.manifest.entry, cases=_specs(problem.cases),
-            cache_dir=self.xla_cache_for(problem), cache_writable=True,
-        )
-        result = self.sandbox.run(request, limits_for(problem, self.time_scale))
         outputs = {}
-        for outcome in result.cases:
-            if outcome.status is not CaseStatus.OK or outcome.output is None:
-                raise ReferenceFailed(problem.slug, outcome.name,
-                                      f"{outcome.status.value}: {outcome.message or result.exit_detail}")
-            outputs[outcome.name] = outcome.output
-        self._warm_run_mode(problem)
+        # The same process groups as a submission's, so the programs the reference
+        # compiles (and the cache keeps) are the ones learners' runs look up.
+        for group in process_groups(problem.cases):
+            request = RunRequest(
+                code=problem.reference, harness_code=problem.harness_code,
+                entry=problem.manifest.entry, cases=_specs([problem.cases[i] for i in group]),
+                cache_dir=self.xla_cache_for(problem), cache_writable=True,
+            )
+            result = self.sandbox.run(request, limits_for(problem, self.time_scale))
+            for outcome in result.cases:
+                if outcome.status is not CaseStatus.OK or outcome.output is None:
+                    raise ReferenceFailed(
+                        problem.slug, outcome.name,
+                        f"{outcome.status.value}: {outcome.message or result.exit_detail}")
+                outputs[outcome.name] = outcome.output
         _save_arrays(path, outputs)
         return outputs
 
@@ -238,21 +254,6 @@ class Grader:
             if hint is None:
                 case.hint = case.hint_category = case.mistake = None
 
-    def _warm_run_mode(self, problem: Problem) -> None:
-        """Also compile the visible examples alone: a harness that runs all of a run's
-        cases as one program (``run_cases``) compiles a different program for mode
-        "run" than for "submit", and the reference run is the only one that may write
-        the compile cache."""
-        visible = problem.select(Mode.RUN)
-        if not visible or len(visible) == len(problem.cases):
-            return
-        request = RunRequest(
-            code=problem.reference, harness_code=problem.harness_code,
-            entry=problem.manifest.entry, cases=_specs(visible),
-            cache_dir=self.xla_cache_for(problem), cache_writable=True,
-        )
-        self.sandbox.run(request, limits_for(problem, self.time_scale))
-
     def grade(self, problem: Problem, code: str, mode: Mode = Mode.SUBMIT,
               on_case: Callable[[CaseResult], None] | None = None,
               stop_on_failure: bool = False) -> GradeResult:
@@ -264,11 +265,7 @@ class Grader:
         started = time.monotonic()
         cases = problem.select(mode)
         expected = self.reference_outputs(problem)
-        request = RunRequest(
-            code=code, harness_code=problem.harness_code, entry=problem.manifest.entry,
-            cases=_specs(cases), forbid=tuple(problem.manifest.forbid),
-            cache_dir=self.xla_cache_for(problem), cache_writable=False,
-        )
+        limits = limits_for(problem, self.time_scale)
         results: dict[int, CaseResult] = {}
         # A wrong case's hint must agree with the other wrong cases' (``agreed``), and
         # known mistakes' outputs are computed lazily (the sandbox is busy during the
@@ -288,31 +285,67 @@ class Grader:
             else:
                 on_case(case)
 
-        def judge(index: int, outcome: CaseOutcome) -> bool:
-            finish(index, outcome,
-                   self._judge(problem, cases[index], outcome, expected[cases[index].name]))
-            return stop_on_failure and results[index].verdict is not Verdict.ACCEPTED
-
-        run = self.sandbox.run(request, limits_for(problem, self.time_scale), on_case=judge)
-        ended_by: Verdict | None = None
-        for index, outcome in enumerate(run.cases):
-            if index not in results:
-                case = self._judge(problem, cases[index], outcome, expected[cases[index].name])
-                if outcome.status is CaseStatus.NOT_RUN:
-                    case.verdict = ended_by or overall_verdict(list(results.values()))
-                ended_by = ended_by or case.verdict
-                finish(index, outcome, case)
+        stdout = ""
+        stopped = False
+        for group in process_groups(cases):
+            if stopped:
+                for index in group:
+                    finish(index, CaseOutcome(cases[index].name, CaseStatus.NOT_RUN),
+                           self._not_run(cases[index], overall_verdict(list(results.values()))))
+                continue
+            log_text = self._run_group(problem, code, cases, group, expected, limits, results,
+                                       finish, stop_on_failure)
+            if cases[group[0]].visible:
+                stdout = log_text  # the raw output of a process that saw only visible inputs
+            stopped = stop_on_failure and any(
+                results[i].verdict is not Verdict.ACCEPTED for i in group)
         self._agreed_hints(problem, cases, results, waiting, expected)
         for case in held:
             assert on_case is not None
             on_case(case)
         ordered = [results[i] for i in range(len(cases))]
-        all_visible = all(case.visible for case in cases)
-        return GradeResult(
-            verdict=overall_verdict(ordered), cases=ordered,
-            stdout=run.log if all_visible else "",
-            wall_ms=(time.monotonic() - started) * 1000,
+        return GradeResult(verdict=overall_verdict(ordered), cases=ordered, stdout=stdout,
+                           wall_ms=(time.monotonic() - started) * 1000)
+
+    def _run_group(self, problem: Problem, code: str, cases: Sequence[Case], group: list[int],
+                   expected: dict[str, np.ndarray], limits: Limits, results: dict[int, CaseResult],
+                   finish: Callable[[int, CaseOutcome, CaseResult], None],
+                   stop_on_failure: bool) -> str:
+        """Run the cases ``group`` indexes in one sandboxed process; returns its raw output.
+
+        ``finish`` records each case in ``results``; cases the run never reached take
+        the verdict of the case that ended it (or the verdict so far, after a stop).
+        """
+        request = RunRequest(
+            code=code, harness_code=problem.harness_code, entry=problem.manifest.entry,
+            cases=_specs([cases[i] for i in group]), forbid=tuple(problem.manifest.forbid),
+            cache_dir=self.xla_cache_for(problem), cache_writable=False,
         )
+
+        def judge(local: int, outcome: CaseOutcome) -> bool:
+            index = group[local]
+            finish(index, outcome,
+                   self._judge(problem, cases[index], outcome, expected[cases[index].name]))
+            return stop_on_failure and results[index].verdict is not Verdict.ACCEPTED
+
+        run = self.sandbox.run(request, limits, on_case=judge)
+        ended_by: Verdict | None = None
+        for local, outcome in enumerate(run.cases):
+            index = group[local]
+            if index in results:
+                continue
+            case = self._judge(problem, cases[index], outcome, expected[cases[index].name])
+            if outcome.status is CaseStatus.NOT_RUN:
+                case.verdict = ended_by or overall_verdict(list(results.values()))
+            ended_by = ended_by or case.verdict
+            finish(index, outcome, case)
+        return run.log
+
+    @staticmethod
+    def _not_run(case: Case, verdict: Verdict) -> CaseResult:
+        """A case never run because an earlier one already decided the verdict."""
+        return CaseResult(name=case.name, visible=case.visible, verdict=verdict,
+                          message="not run: an earlier case already decided the verdict")
 
     @staticmethod
     def _judge(problem: Problem, case: Case, outcome: CaseOutcome,

@@ -11,7 +11,7 @@ from app.models import (
     CaseResultRow,
     KnownMistakeRow,
     Mode,
-    Problem,
+    ProblemRow,
     ProblemVersion,
     Submission,
     SubmissionStatus,
@@ -22,7 +22,7 @@ from app.models import (
 
 def add_problem(session: Session, slug: str) -> int:
     """A published problem with one ready version; returns its version id."""
-    problem = Problem(slug=slug)
+    problem = ProblemRow(slug=slug)
     session.add(problem)
     session.flush()
     version = ProblemVersion(
@@ -38,7 +38,7 @@ def add_problem(session: Session, slug: str) -> int:
 
 
 def add_mistake(session: Session, slug: str, key: str, explanation: str, category: str) -> None:
-    problem = session.query(Problem).filter_by(slug=slug).one()
+    problem = session.query(ProblemRow).filter_by(slug=slug).one()
     session.add(KnownMistakeRow(problem_id=problem.id, key=key, origin="instructor", code="",
                                 explanation=explanation, category=category))
     session.commit()

@@ -69,6 +69,9 @@ def both() -> Iterator[_Both]:
         process = start_serve(env, port, workers=1, log=log)
     pair = None
     try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            wait_published(client, [], process=process, timeout=600,
+                           log_hint=f"; see {data_dir / 'serve.log'}")
         pair = _Both(data_dir, f"http://127.0.0.1:{port}")
         yield pair
     finally:
