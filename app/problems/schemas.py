@@ -7,18 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.problems.manifest import ProblemLimits
+
 
 class ToleranceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rtol: float = Field(1e-5, ge=0, le=1)
     atol: float = Field(1e-6, ge=0)
     nan: Literal["never_equal", "equal"] = "never_equal"
-
-
-class LimitsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    time_s: float = Field(5.0, gt=0, le=60)
-    memory_mb: int = Field(2048, ge=256, le=16384)
 
 
 class CaseIn(BaseModel):
@@ -45,7 +41,7 @@ class ProblemCreate(BaseModel):
     forbid: list[str] = Field(default_factory=list, max_length=50)
     cases: list[CaseIn] = Field(min_length=1, max_length=200)
     tolerance: ToleranceIn = ToleranceIn()
-    limits: LimitsIn | None = None
+    limits: ProblemLimits | None = None  # the manifest's own model: one set of rules
 
 
 class ProblemSummary(BaseModel):
@@ -54,6 +50,9 @@ class ProblemSummary(BaseModel):
     difficulty: str
     tags: list[str]
     version: int
+    status: Literal["ready", "preparing"] = Field(
+        "ready", description="preparing: its reference is still being run on every case "
+                             "(the first minutes after a start); it opens when ready")
 
 
 class Example(BaseModel):

@@ -28,8 +28,11 @@ def _group(memory_mb: int = 256, max_pids: int = 16) -> RunGroupLike:
 
 
 def _start(group: RunGroupLike, code: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: group.join(os.getpid()))
+    """``code`` in a fresh interpreter that first joins ``group`` itself, as a sandboxed
+    child does (no ``preexec_fn``: forking a process that imported JAX is unsafe)."""
+    procs = sorted({str(path / "cgroup.procs") for path in group.paths.values()})
+    join = f"import os\nfor _procs in {procs!r}:\n    open(_procs, 'w').write(str(os.getpid()))\n"
+    return subprocess.Popen([sys.executable, "-c", join + code], stdout=subprocess.PIPE, text=True)
 
 
 def _gone(group: RunGroupLike) -> bool:
