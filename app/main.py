@@ -22,6 +22,7 @@ from app.db import make_engine, make_sessionmaker
 from app.errors import ERROR_RESPONSES, install_handlers
 from app.jobs import repository as jobs
 from app.notify import Listener, socket_path
+from app.problems import repository as problems_repository
 from app.problems.endpoints import router as problems_router
 from app.ratelimit import PerIpLimit
 from app.submissions.endpoints import router as submissions_router
@@ -81,6 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with request.app.state.sessions() as session:
                 checks["database"] = jobs.database_answers(session)
                 checks["workers"] = jobs.fresh_workers(session, settings.worker_fresh_s)
+                # Listed but not open yet: their references are still running.
+                checks["preparing"] = [p.slug for p, _ in problems_repository.preparing(session)]
+                checks["jobs_pending"] = jobs.unfinished(session)  # warming included
         except Exception as exc:  # the database is down: not ready, say why
             checks["error"] = type(exc).__name__
         ready = checks["database"] and checks["workers"] > 0 and not refused

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -59,6 +60,14 @@ class JobStatus(StrEnum):
 class JobKind(StrEnum):
     GRADE = "grade"  # grade a submission
     VALIDATE = "validate"  # run a new problem version's solution on every case
+    WARM = "warm"  # run one known mistake of a version, for hints (warming)
+    HINTS = "hints"  # a graded submission's hints, once its version's mistakes are warm
+
+
+# Claim order: a learner's job never waits behind warming.  A warming piece a waiting
+# hint needs is bumped to URGENT_WARM_PRIORITY (app/jobs/repository.py).
+JOB_PRIORITY = {JobKind.GRADE: 0, JobKind.HINTS: 2, JobKind.VALIDATE: 3, JobKind.WARM: 4}
+URGENT_WARM_PRIORITY = 1
 
 
 class VersionStatus(StrEnum):
@@ -176,6 +185,9 @@ class Submission(Base):
     assignment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assignments.id", ondelete="SET NULL"))
     late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Graded before its version's known mistakes were warm: the verdict is final, and
+    # a ``hints`` job rewrites the cases' hints once they are (then this is False).
+    hints_pending: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class CaseResultRow(Base):
@@ -193,9 +205,16 @@ class CaseResultRow(Base):
 
 
 class Job(Base):
-    """Queue entry: claimed atomically by one worker under a lease it keeps renewing."""
+    """Queue entry: claimed atomically by one worker under a lease it keeps renewing.
+
+    Claimed by ``priority`` (``JOB_PRIORITY``), then age; never before ``not_before``.
+    A ``warm`` job is one piece of warming, ``(problem_version_id, piece)`` with
+    ``piece`` = "<mistake key>:<code hash>", unique so that every piece is enqueued,
+    claimed and computed once across all workers and hosts.
+    """
 
     __tablename__ = "jobs"
+    __table_args__ = (Index("uq_jobs_warm_piece", "problem_version_id", "piece", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[JobKind] = mapped_column(_enum(JobKind), default=JobKind.GRADE)
     submission_id: Mapped[int | None] = mapped_column(
@@ -208,6 +227,9 @@ class Job(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    piece: Mapped[str | None] = mapped_column(String(96))
+    not_before: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class WorkerBeat(Base):

@@ -127,6 +127,8 @@ def _set_rlimits(settings: dict[str, Any]) -> None:
         (resource.RLIMIT_MSGQUEUE, (0, 0)),
     ):
         resource.setrlimit(limit, value)
+    if settings.get("nice"):
+        os.setpriority(os.PRIO_PROCESS, 0, int(settings["nice"]))
 
 
 def _landlock_rules(settings: dict[str, Any]) -> list[tuple[str, int]]:

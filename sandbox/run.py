@@ -113,7 +113,8 @@ class Run:
                                      f"scratch volume {self.sandbox.scratch_root}: {exc}") from exc
         try:
             if self.group:
-                self.group.create(self.limits.memory_mb, self.limits.max_pids)
+                self.group.create(self.limits.memory_mb, self.limits.max_pids,
+                                  background=self.request.background)
             status = self._spawn_and_watch()
             result = classify(self, status)
             result.cpu_ms = self.clock.cpu_now() * 1000
@@ -147,6 +148,7 @@ class Run:
             "file_size_mb": self.limits.file_size_mb,
             "max_pids": self.limits.max_pids,
             "disabled": list(self.sandbox.disabled_layers),
+            "nice": 19 if self.request.background else 0,
         }
 
     def _spawn_and_watch(self) -> int:

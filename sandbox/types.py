@@ -59,6 +59,9 @@ class RunRequest:
     forbid: dotted names the submission may not use (a teaching guard only).
     cache_dir: persistent XLA compilation cache for this problem version, or None.
     cache_writable: True only for the reference run that warms ``cache_dir``.
+    background: warming (the reference, known mistakes): the run gets the least CPU
+        (its cgroup's lowest weight, and nice 19), so a learner's run beside it does
+        not wait.  Limits are CPU time, so a background run's verdicts do not change.
     """
 
     code: str
@@ -68,6 +71,7 @@ class RunRequest:
     forbid: tuple[str, ...] = ()
     cache_dir: str | None = None
     cache_writable: bool = False
+    background: bool = False
 
 
 class CaseStatus(StrEnum):

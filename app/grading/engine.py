@@ -154,8 +154,10 @@ class Grader:
         os.chmod(path, 0o711)
         return str(path)
 
-    def reference_outputs(self, problem: Problem, use_cache: bool = True) -> dict[str, np.ndarray]:
-        """Expected output per case name, computed in the sandbox once per version."""
+    def reference_outputs(self, problem: Problem, use_cache: bool = True,
+                          background: bool = False) -> dict[str, np.ndarray]:
+        """Expected output per case name, computed in the sandbox once per version
+        (``background``: as warming, at the lowest CPU priority)."""
         path = self.expected_dir / f"{problem.slug}-{cache_key(problem)}.npz"
         if use_cache and path.exists():
             return _load_arrays(path)
@@ -166,7 +168,7 @@ class Grader:
             request = RunRequest(
                 code=problem.reference, harness_code=problem.harness_code,
                 entry=problem.manifest.entry, cases=_specs([problem.cases[i] for i in group]),
-                cache_dir=self.xla_cache_for(problem), cache_writable=True,
+                cache_dir=self.xla_cache_for(problem), cache_writable=True, background=background,
             )
             result = self.sandbox.run(request, limits_for(problem, self.time_scale))
             for outcome in result.cases:
@@ -190,7 +192,8 @@ class Grader:
             self._mistake_outputs[path] = _load_arrays(path)
         return self._mistake_outputs.get(path)
 
-    def mistake_outputs(self, problem: Problem, mistake: KnownMistake) -> dict[str, np.ndarray]:
+    def mistake_outputs(self, problem: Problem, mistake: KnownMistake,
+                        background: bool = False) -> dict[str, np.ndarray]:
         """A known mistake's output per case, run in the sandbox once per version.
 
         Cases where the mistake does not produce an output are simply absent; a mistake
@@ -204,7 +207,7 @@ class Grader:
         request = RunRequest(
             code=mistake.code, harness_code=problem.harness_code, entry=problem.manifest.entry,
             cases=_specs(problem.cases), cache_dir=self.xla_cache_for(problem),
-            cache_writable=False,
+            cache_writable=False, background=background,
         )
         try:
             result = self.sandbox.run(request, limits_for(problem, self.time_scale))
@@ -223,13 +226,19 @@ class Grader:
         for mistake in problem.mistakes:
             self.mistake_outputs(problem, mistake)
 
+    def missing_mistakes(self, problem: Problem) -> list[KnownMistake]:
+        """The problem's known mistakes whose outputs this host has not computed yet."""
+        return [m for m in problem.mistakes if self.cached_mistake_outputs(problem, m) is None]
+
     def _hint(self, problem: Problem, case: Case, result: CaseResult, output: np.ndarray,
-              expected: np.ndarray) -> None:
-        """Fill ``result.hint`` for a wrong answer (needs the mistakes' outputs computed)."""
+              expected: np.ndarray, defer: bool = False) -> None:
+        """Fill ``result.hint`` for a wrong answer.  Known mistakes' outputs are computed
+        first if missing, unless ``defer``: then only those already computed count."""
         mistakes = []
         for mistake in problem.mistakes:
-            outputs = self.mistake_outputs(problem, mistake)
-            if case.name in outputs:
+            outputs = (self.cached_mistake_outputs(problem, mistake) if defer
+                       else self.mistake_outputs(problem, mistake))
+            if outputs is not None and case.name in outputs:
                 mistakes.append((mistake, outputs[case.name]))
         tolerance = problem.manifest.tolerance
         try:
@@ -244,10 +253,12 @@ class Grader:
             result.mistake = hint.mistake
 
     def _agreed_hints(self, problem: Problem, cases: Sequence[Case], results: dict[int, CaseResult],
-                      wrong: list[tuple[int, np.ndarray]], expected: dict[str, np.ndarray]) -> None:
+                      wrong: list[tuple[int, np.ndarray]], expected: dict[str, np.ndarray],
+                      defer: bool) -> None:
         """Hint every wrong case, then keep only what all of them agree on."""
         for index, output in wrong:
-            self._hint(problem, cases[index], results[index], output, expected[cases[index].name])
+            self._hint(problem, cases[index], results[index], output, expected[cases[index].name],
+                       defer)
         hinted = [results[index] for index, _ in wrong]
         found = [Hint(c.hint_category, c.hint) if c.hint and c.hint_category else None for c in hinted]
         for case, hint in zip(hinted, agreed(found), strict=True):
@@ -256,11 +267,15 @@ class Grader:
 
     def grade(self, problem: Problem, code: str, mode: Mode = Mode.SUBMIT,
               on_case: Callable[[CaseResult], None] | None = None,
-              stop_on_failure: bool = False) -> GradeResult:
+              stop_on_failure: bool = False, defer_mistakes: bool = False,
+              background: bool = False) -> GradeResult:
         """Grade ``code``: mode "run" uses the visible cases, "submit" all of them.
 
         ``stop_on_failure`` ends the run at the first non-accepted case (the overall
         verdict is already decided then); later cases are reported as not run.
+        ``defer_mistakes``: never wait for known mistakes' outputs; a wrong answer
+        graded without some of them says so in ``GradeResult.hints_pending``.
+        ``background``: at the lowest CPU priority (a re-run for hints only).
         """
         started = time.monotonic()
         cases = problem.select(mode)
@@ -293,24 +308,32 @@ class Grader:
                     finish(index, CaseOutcome(cases[index].name, CaseStatus.NOT_RUN),
                            self._not_run(cases[index], overall_verdict(list(results.values()))))
                 continue
+            failed = next((r for r in results.values() if r.verdict is Verdict.INTERNAL_ERROR), None)
+            if failed is not None:  # the grader failed: the rest would not be judged fairly
+                for index in group:
+                    finish(index, CaseOutcome(cases[index].name, CaseStatus.INTERNAL),
+                           CaseResult(cases[index].name, cases[index].visible,
+                                      Verdict.INTERNAL_ERROR, failed.message))
+                continue
             log_text = self._run_group(problem, code, cases, group, expected, limits, results,
-                                       finish, stop_on_failure)
+                                       finish, stop_on_failure, background)
             if cases[group[0]].visible:
                 stdout = log_text  # the raw output of a process that saw only visible inputs
             stopped = stop_on_failure and any(
                 results[i].verdict is not Verdict.ACCEPTED for i in group)
-        self._agreed_hints(problem, cases, results, waiting, expected)
+        pending = bool(waiting and defer_mistakes and self.missing_mistakes(problem))
+        self._agreed_hints(problem, cases, results, waiting, expected, defer_mistakes)
         for case in held:
             assert on_case is not None
             on_case(case)
         ordered = [results[i] for i in range(len(cases))]
         return GradeResult(verdict=overall_verdict(ordered), cases=ordered, stdout=stdout,
-                           wall_ms=(time.monotonic() - started) * 1000)
+                           wall_ms=(time.monotonic() - started) * 1000, hints_pending=pending)
 
     def _run_group(self, problem: Problem, code: str, cases: Sequence[Case], group: list[int],
                    expected: dict[str, np.ndarray], limits: Limits, results: dict[int, CaseResult],
                    finish: Callable[[int, CaseOutcome, CaseResult], None],
-                   stop_on_failure: bool) -> str:
+                   stop_on_failure: bool, background: bool) -> str:
         """Run the cases ``group`` indexes in one sandboxed process; returns its raw output.
 
         ``finish`` records each case in ``results``; cases the run never reached take
@@ -319,7 +342,7 @@ class Grader:
         request = RunRequest(
             code=code, harness_code=problem.harness_code, entry=problem.manifest.entry,
             cases=_specs([cases[i] for i in group]), forbid=tuple(problem.manifest.forbid),
-            cache_dir=self.xla_cache_for(problem), cache_writable=False,
+            cache_dir=self.xla_cache_for(problem), cache_writable=False, background=background,
         )
 
         def judge(local: int, outcome: CaseOutcome) -> bool:

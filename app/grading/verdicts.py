@@ -70,6 +70,9 @@ class GradeResult:
     cases: list[CaseResult] = field(default_factory=list)
     stdout: str = ""
     wall_ms: float = 0.0
+    # A wrong answer graded before every known mistake's outputs were computed: the
+    # verdict is final, its hints may still change (Grader.grade's defer_mistakes).
+    hints_pending: bool = False
 
     @classmethod
     def internal(cls, cases: Iterable[tuple[str, bool]], message: str) -> GradeResult:

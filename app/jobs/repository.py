@@ -8,6 +8,10 @@ statement is atomic because SQLite serialises writers.  A job whose lease expire
 (its worker died) is claimable again.  Everything a worker writes for a job happens
 in a transaction that first locks the job row *and* checks it still owns it, so a
 worker that lost its lease can never write a second set of results.
+
+Claims go by priority (``app.models.JOB_PRIORITY``: learners' grading first, warming
+last), then age.  A warming piece is a row unique by ``(version, piece)``, so it is
+enqueued, claimed and computed once however many workers and hosts ask for it.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, and_, delete, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import (
+    JOB_PRIORITY,
+    URGENT_WARM_PRIORITY,
     CaseResultRow,
     Job,
     JobKind,
@@ -48,22 +55,83 @@ class Claim:
     submission_id: int | None
     problem_version_id: int | None
     attempts: int
+    piece: str | None = None
 
 
 def enqueue_grade(session: Session, submission_id: int) -> Job:
-    job = Job(kind=JobKind.GRADE, submission_id=submission_id)
+    job = Job(kind=JobKind.GRADE, submission_id=submission_id, priority=JOB_PRIORITY[JobKind.GRADE])
     session.add(job)
     return job
 
 
 def enqueue_validation(session: Session, version_id: int) -> Job:
-    job = Job(kind=JobKind.VALIDATE, problem_version_id=version_id)
+    job = Job(kind=JobKind.VALIDATE, problem_version_id=version_id,
+              priority=JOB_PRIORITY[JobKind.VALIDATE])
     session.add(job)
     return job
 
 
+def enqueue_warm(session: Session, version_id: int, piece: str) -> bool:
+    """Add one warming piece of a version unless it was ever enqueued (by anyone).
+
+    Committed at once, in its own transaction, so that two workers or hosts racing to
+    add the same piece leave one row: the unique index decides.  True if added.
+    """
+    if session.scalar(select(Job.id).where(Job.problem_version_id == version_id,
+                                           Job.piece == piece)) is not None:
+        return False
+    session.add(Job(kind=JobKind.WARM, problem_version_id=version_id, piece=piece,
+                    priority=JOB_PRIORITY[JobKind.WARM]))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
+def warm_pieces(session: Session, version_id: int) -> dict[str, JobStatus]:
+    """The version's warming pieces ever enqueued, and where each stands."""
+    rows = session.execute(select(Job.piece, Job.status).where(
+        Job.problem_version_id == version_id, Job.kind == JobKind.WARM)).all()
+    return {piece: status for piece, status in rows if piece is not None}
+
+
+def hurry_warm(session: Session, version_id: int, pieces: list[str]) -> None:
+    """A learner's hints wait for these pieces: claim them before other warming."""
+    session.execute(update(Job).where(Job.problem_version_id == version_id, Job.piece.in_(pieces),
+                                      Job.status == JobStatus.QUEUED)
+                    .values(priority=URGENT_WARM_PRIORITY))
+
+
+def follow_with_hints(session: Session, job: Job) -> None:
+    """Turn a locked, owned grade job into its submission's ``hints`` job (same row)."""
+    job.kind = JobKind.HINTS
+    job.priority = JOB_PRIORITY[JobKind.HINTS]
+    job.status = JobStatus.QUEUED
+    job.worker_id = None
+    job.lease_expires_at = None
+    job.attempts = 0
+
+
+def wait_for_warming(session: Session, job: Job, seconds: float) -> None:
+    """Put a locked, owned job back in the queue, claimable ``seconds`` from now."""
+    job.status = JobStatus.QUEUED
+    job.worker_id = None
+    job.lease_expires_at = None
+    job.attempts = max(0, job.attempts - 1)  # waiting is not a failed attempt
+    job.not_before = now() + timedelta(seconds=seconds)
+
+
+def unfinished(session: Session) -> int:
+    """Jobs of every kind not done yet (warming included)."""
+    return session.scalar(select(func.count()).select_from(Job).where(Job.status != JobStatus.DONE)) or 0
+
+
 def depth(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Job).where(Job.status == JobStatus.QUEUED)) or 0
+    """Learners' jobs waiting (what the queue limit counts; warming never fills it)."""
+    return session.scalar(select(func.count()).select_from(Job).where(
+        Job.status == JobStatus.QUEUED, Job.kind == JobKind.GRADE)) or 0
 
 
 def claim(session: Session, worker_id: str, lease_s: float) -> Claim | None:
@@ -71,9 +139,10 @@ def claim(session: Session, worker_id: str, lease_s: float) -> Claim | None:
     moment = now()
     candidate = (
         select(Job.id)
-        .where(or_(Job.status == JobStatus.QUEUED,
+        .where(or_(and_(Job.status == JobStatus.QUEUED,
+                        or_(Job.not_before.is_(None), Job.not_before <= moment)),
                    and_(Job.status == JobStatus.RUNNING, Job.lease_expires_at < moment)))
-        .order_by(Job.id)
+        .order_by(Job.priority, Job.id)
         .limit(1)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
@@ -83,12 +152,14 @@ def claim(session: Session, worker_id: str, lease_s: float) -> Claim | None:
         .where(Job.id == candidate)
         .values(status=JobStatus.RUNNING, worker_id=worker_id, attempts=Job.attempts + 1,
                 lease_expires_at=moment + timedelta(seconds=lease_s))
-        .returning(Job.id, Job.kind, Job.submission_id, Job.problem_version_id, Job.attempts)
+        .returning(Job.id, Job.kind, Job.submission_id, Job.problem_version_id, Job.attempts,
+                   Job.piece)
     ).first()
     session.commit()
     if row is None:
         return None
-    return Claim(row.id, JobKind(row.kind), row.submission_id, row.problem_version_id, row.attempts)
+    return Claim(row.id, JobKind(row.kind), row.submission_id, row.problem_version_id, row.attempts,
+                 row.piece)
 
 
 def lock_owned(session: Session, job_id: int, worker_id: str) -> Job:
@@ -176,6 +247,12 @@ def case_count(session: Session, submission_id: int) -> int:
     """How many case rows a submission has (streamed so far)."""
     return session.scalar(select(func.count()).select_from(CaseResultRow)
                           .where(CaseResultRow.submission_id == submission_id)) or 0
+
+
+def case_rows_of(session: Session, submission_id: int) -> list[CaseResultRow]:
+    """A submission's stored case rows, in case order (for rewriting their hints)."""
+    return list(session.scalars(select(CaseResultRow).where(CaseResultRow.submission_id == submission_id)
+                                .order_by(CaseResultRow.idx)))
 
 
 def written_case_indexes(session: Session, submission_id: int) -> set[int]:

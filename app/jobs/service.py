@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.grading.engine import Grader, ReferenceFailed
 from app.grading.verdicts import CaseResult, GradeResult
-from app.jobs import repository
+from app.jobs import repository, warming
 from app.jobs.repository import Claim, LeaseLost
 from app.models import CaseResultRow, ProblemRow, ProblemVersion, Submission, SubmissionStatus, VersionStatus
 from app.notify import Sender
 from app.problems.inputs import describe
-from app.problems.manifest import KnownMistake, Problem
+from app.problems.manifest import Problem
 from app.problems.service import known_mistakes
 from app.problems.versions import problem_from_version
 
@@ -92,17 +92,6 @@ class JobService:
         belong to the problem, not the version, and instructors may add some any time)."""
         return replace(self.problem(session, version_id), mistakes=known_mistakes(session, problem_id))
 
-    def missing_mistakes(self) -> tuple[Problem, list[KnownMistake]] | None:
-        """The first published problem with known mistakes whose outputs are not cached yet."""
-        with self.sessions() as session:
-            for version_id, problem_id in repository.published_versions(session):
-                problem = self.with_mistakes(session, version_id, problem_id)
-                missing = [m for m in problem.mistakes
-                           if self.grader.cached_mistake_outputs(problem, m) is None]
-                if missing:
-                    return problem, missing
-        return None
-
     def grade(self, claim: Claim, lease: Lease) -> None:
         """Grade a claimed submission and write its result (raises ``LeaseLost``)."""
         assert claim.submission_id is not None
@@ -129,7 +118,7 @@ class JobService:
             self._complete(claim, submission_id, result, context)
             return
         try:
-            result = self.grader.grade(problem, code, mode,
+            result = self.grader.grade(problem, code, mode, defer_mistakes=True,
                                        on_case=self._case_streamer(claim, submission_id, lease))
         except ReferenceFailed as exc:
             log.error("reference failed while grading submission %s: %s", submission_id, exc)
@@ -202,7 +191,11 @@ class JobService:
             submission.stdout = result.stdout
             submission.finished_at = datetime.now(UTC)
             submission.grading_ms = result.wall_ms
-            repository.finish(session, job)
+            submission.hints_pending = result.hints_pending
+            if result.hints_pending:  # the verdict is out; this job now waits for hints
+                repository.follow_with_hints(session, job)
+            else:
+                repository.finish(session, job)
             session.commit()
 
     def validate(self, claim: Claim) -> None:
@@ -212,7 +205,7 @@ class JobService:
             problem = self.problem(session, claim.problem_version_id)
         examples = None
         try:
-            outputs = self.grader.reference_outputs(problem)
+            outputs = self.grader.reference_outputs(problem, background=True)
             examples = [{"name": c.name, "inputs": {k: describe(v) for k, v in c.inputs.items()},
                          "expected": outputs[c.name].tolist()}
                         for c in problem.cases if c.visible]
@@ -233,3 +226,5 @@ class JobService:
                     row.current_version_id = version.id
             repository.finish(session, job)
             session.commit()
+            if status is VersionStatus.READY:
+                warming.enqueue_version(session, version.id, version.problem_id)

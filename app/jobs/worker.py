@@ -2,8 +2,9 @@
 
 One worker = one sandbox = one run at a time.  ``tensorjudge worker --concurrency N``
 and ``serve --workers N`` start N worker processes.  A worker refuses to start when
-the sandbox self-check fails (fail closed).  Between jobs, an idle worker computes
-the outputs of known mistakes (``warm_hints_once``).
+the sandbox self-check fails (fail closed).  Jobs are claimed learners first:
+grading, then hints that follow a verdict, validation, and warming pieces
+(``app/jobs/warming.py``), one piece per claim.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ from sqlalchemy.orm import sessionmaker
 from app.config import Settings
 from app.grading.engine import Grader
 from app.grading.setup import build_grader
-from app.jobs import repository
+from app.jobs import repository, warming
 from app.jobs.repository import LeaseLost
 from app.jobs.service import JobService, Lease
+from app.models import JobKind
 from app.notify import Sender, socket_path
 
 log = logging.getLogger("tensorjudge.worker")
-HINT_RESCAN_S = 30.0  # how often an idle worker looks for known mistakes not yet run
-HINT_IDLE_S = 2.0  # ... once it has had no job for this long (a burst is never slowed)
 
 
 class _LeaseKeeper(threading.Thread):
@@ -57,8 +57,6 @@ class Worker:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.grader = grader
         self.jobs: JobService | None = None
-        self._hints_idle_until = 0.0
-        self._last_job_at = time.monotonic()
         self._notify = Sender(socket_path(settings.data_dir))  # wakes local SSE streams
 
     def start(self) -> None:
@@ -67,6 +65,9 @@ class Worker:
             self.grader = build_grader(self.settings)
         self.jobs = JobService(self.sessions, self.grader, self.worker_id, self._notify)
         self._beat()
+        added = warming.enqueue_published(self.sessions)
+        if added:
+            log.info("worker %s enqueued %d warming pieces", self.worker_id, added)
 
     def close(self) -> None:
         if self.grader is not None:
@@ -92,7 +93,7 @@ class Worker:
                 if time.monotonic() - last_beat > 5:
                     self._beat()
                     last_beat = time.monotonic()
-                worked = self.run_once() or self.warm_hints_once()
+                worked = self.run_once()
                 backoff = self.settings.worker_poll_s
             except Exception:
                 log.exception("worker %s: database or job failure; retrying", self.worker_id)
@@ -113,8 +114,12 @@ class Worker:
         keeper.start()
         started = time.monotonic()
         try:
-            if claim.submission_id is not None:
+            if claim.kind is JobKind.GRADE:
                 self.jobs.grade(claim, lease)
+            elif claim.kind is JobKind.HINTS:
+                warming.follow_hints(self.jobs, claim, lease)
+            elif claim.kind is JobKind.WARM:
+                warming.warm(self.jobs, claim)
             else:
                 self.jobs.validate(claim)
         except LeaseLost:
@@ -122,34 +127,6 @@ class Worker:
                         self.worker_id, claim.job_id)
         finally:
             keeper.stop.set()
-            self._last_job_at = time.monotonic()
         log.info("job %s (%s) done in %.0f ms by %s", claim.job_id, claim.kind.value,
                  (time.monotonic() - started) * 1000, self.worker_id)
-        return True
-
-    def warm_hints_once(self) -> bool:
-        """Idle time: run one known mistake whose outputs a published version lacks.
-
-        Hints compare a wrong answer with each known mistake's outputs, computed once
-        per version in the sandbox.  Computing them here, one mistake at a time between
-        claims, means the first learner with a wrong answer does not wait for all of
-        them.  It starts only after ``HINT_IDLE_S`` without a job, so a burst of
-        submissions is never slowed, and a job that arrives meanwhile waits for one
-        mistake run at most.  When nothing is missing, the next look is
-        ``HINT_RESCAN_S`` later (instructors add mistakes).
-        True if a mistake was run.
-        """
-        now = time.monotonic()
-        if (self.grader is None or self.jobs is None or now < self._hints_idle_until
-                or now - self._last_job_at < HINT_IDLE_S):
-            return False
-        found = self.jobs.missing_mistakes()
-        if found is None:
-            self._hints_idle_until = time.monotonic() + HINT_RESCAN_S
-            return False
-        problem, missing = found
-        started = time.monotonic()
-        self.grader.mistake_outputs(problem, missing[0])
-        log.info("known mistake %s of %s computed in %.0f ms (%d left)", missing[0].key,
-                 problem.slug, (time.monotonic() - started) * 1000, len(missing) - 1)
         return True

@@ -21,10 +21,10 @@ from app.problems.schemas import (
 router = APIRouter(prefix="/api/problems", tags=["problems"])
 
 
-def _summary(slug: str, version: ProblemVersion) -> ProblemSummary:
+def _summary(slug: str, version: ProblemVersion, status: str = "ready") -> ProblemSummary:
     manifest = version.manifest
     return ProblemSummary(slug=slug, title=version.title, difficulty=manifest["difficulty"],
-                          tags=manifest.get("tags", []), version=version.version)
+                          tags=manifest.get("tags", []), version=version.version, status=status)
 
 
 def _detail(slug: str, version: ProblemVersion) -> ProblemDetail:
@@ -38,8 +38,9 @@ def _detail(slug: str, version: ProblemVersion) -> ProblemDetail:
 
 @router.get("", response_model=list[ProblemSummary])
 def list_problems(session: SessionDep) -> list[ProblemSummary]:
-    """Every published problem."""
-    return [_summary(p.slug, v) for p, v in service.published(session)]
+    """Every published problem, then those still being prepared (``status``)."""
+    return ([_summary(p.slug, v) for p, v in service.published(session)]
+            + [_summary(p.slug, v, "preparing") for p, v in service.preparing(session)])
 
 
 @router.get("/{slug}", response_model=ProblemDetail)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import KnownMistakeRow, ProblemRow, ProblemVersion
+from app.models import KnownMistakeRow, ProblemRow, ProblemVersion, VersionStatus
 
 
 def get_problem(session: Session, slug: str) -> ProblemRow | None:
@@ -21,6 +21,20 @@ def current_versions(session: Session) -> list[tuple[ProblemRow, ProblemVersion]
         .order_by(ProblemRow.slug)
     ).all()
     return [(p, v) for p, v in rows]
+
+
+def preparing(session: Session) -> list[tuple[ProblemRow, ProblemVersion]]:
+    """Problems not open yet because their first version is still being validated
+    (the reference runs on every case: minutes on a busy machine), with that version."""
+    rows = session.execute(
+        select(ProblemRow, ProblemVersion)
+        .join(ProblemVersion, ProblemVersion.problem_id == ProblemRow.id)
+        .where(ProblemRow.archived.is_(False), ProblemRow.current_version_id.is_(None),
+               ProblemVersion.status == VersionStatus.PENDING)
+        .order_by(ProblemRow.slug, ProblemVersion.version)
+    ).all()
+    latest: dict[str, tuple[ProblemRow, ProblemVersion]] = {p.slug: (p, v) for p, v in rows}
+    return list(latest.values())
 
 
 def latest_version(session: Session, problem_id: int) -> ProblemVersion | None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import Conflict, InvalidInput, NotFound, Unavailable
 from app.jobs import repository as jobs
+from app.jobs import warming
 from app.models import KnownMistakeRow, ProblemRow, ProblemVersion, User, VersionStatus
 from app.problems import repository
 from app.problems.manifest import (
@@ -105,8 +106,9 @@ def list_mistakes(session: Session, slug: str) -> list[KnownMistakeRow]:
 
 
 def add_mistake(session: Session, slug: str, body: MistakeCreate, user: User) -> KnownMistakeRow:
-    """Store an instructor's known mistake; its outputs are computed in the sandbox lazily,
-    at the first wrong answer of each version (a mistake that crashes never matches)."""
+    """Store an instructor's known mistake; its outputs are computed in the sandbox as a
+    warming piece of the current version (later versions: when they are validated), or
+    when a wrong answer's hints need them (a mistake that crashes never matches)."""
     if body.category not in CATEGORIES:
         raise InvalidInput(f"category must be one of {', '.join(CATEGORIES)}")
     problem = _problem_for_instructor(session, slug)
@@ -117,6 +119,8 @@ def add_mistake(session: Session, slug: str, body: MistakeCreate, user: User) ->
     session.flush()
     row.key = f"api-{row.id}"
     session.commit()
+    if problem.current_version_id is not None:  # its outputs, as a warming piece
+        warming.enqueue_version(session, problem.current_version_id, problem.id)
     return row
 
 
@@ -192,6 +196,11 @@ def publish(sessions: sessionmaker, slug: str, body: ProblemCreate, timeout_s: f
 def published(session: Session) -> list[tuple[ProblemRow, ProblemVersion]]:
     """Every published, non-archived problem with its current version, by slug."""
     return repository.current_versions(session)
+
+
+def preparing(session: Session) -> list[tuple[ProblemRow, ProblemVersion]]:
+    """Problems whose first version is still being validated (listed, not open yet)."""
+    return repository.preparing(session)
 
 
 def visible_problem(session: Session, slug: str) -> tuple[ProblemRow, ProblemVersion]:

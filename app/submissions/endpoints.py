@@ -90,7 +90,12 @@ def _sse(event: str, data: dict) -> str:
             responses={200: {"content": {"text/event-stream": {}}}})
 def events(submission_id: SubmissionId, request: Request, user: CurrentUser, session: SessionDep,
            sessions: SessionsDep) -> StreamingResponse:
-    """Server-Sent Events: one ``case`` event per finished case, then one ``done`` event."""
+    """Server-Sent Events: one ``case`` event per finished case, then one ``done`` event.
+
+    When ``done`` says ``hints_pending`` (a wrong answer graded before its problem's
+    known mistakes were warm), the stream stays open for one ``hints`` event,
+    ``{"cases": [...]}`` with every case as it is stored now, hints included.
+    """
     service.get_visible(session, user, submission_id)
 
     listener = getattr(request.app.state, "notifications", None)
@@ -101,6 +106,7 @@ def events(submission_id: SubmissionId, request: Request, user: CurrentUser, ses
         watch = listener.watch(submission_id) if listener else contextlib.nullcontext()
         with watch as changed:
             sent = -1
+            done_sent = False
             started = time.monotonic()
             while time.monotonic() - started < EVENT_TIMEOUT_S:
                 if await request.is_disconnected():
@@ -112,9 +118,16 @@ def events(submission_id: SubmissionId, request: Request, user: CurrentUser, ses
                     for row in repository.case_rows(db, submission_id, after=sent):
                         yield _sse("case", {"index": row.idx, **service.case_out(row).model_dump()})
                         sent = row.idx
-                    if submission.status is SubmissionStatus.DONE:
+                    if submission.status is SubmissionStatus.DONE and not done_sent:
                         view = service.view(db, submission, slug, version, with_code=False)
                         yield _sse("done", view.model_dump(mode="json", exclude={"cases"}))
+                        done_sent = True
+                        if not submission.hints_pending:
+                            return
+                    elif done_sent and not submission.hints_pending:
+                        cases = [service.case_out(row).model_dump(mode="json")
+                                 for row in repository.case_rows(db, submission_id)]
+                        yield _sse("hints", {"id": submission_id, "cases": cases})
                         return
                 if changed is None:
                     await asyncio.sleep(EVENT_POLL_S)

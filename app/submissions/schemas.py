@@ -84,6 +84,9 @@ class SubmissionOut(BaseModel):
     assignment: int | None = None
     late: bool = Field(False, description="made after the assignment's due time")
     username: str | None = Field(None, description="the author (course staff views)")
+    hints_pending: bool = Field(
+        False, description="the verdict is final; hints for its wrong cases are still being "
+                           "prepared and arrive in the stored result and as an SSE `hints` event")
 
 
 class SubmissionListItem(BaseModel):

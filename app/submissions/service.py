@@ -72,6 +72,7 @@ def view(session: Session, submission: Submission, slug: str, version: int,
         stdout=submission.stdout or "", created_at=submission.created_at,
         finished_at=submission.finished_at, code=submission.code if with_code else None,
         assignment=submission.assignment_id, late=submission.late,
+        hints_pending=submission.hints_pending,
     )
 
 

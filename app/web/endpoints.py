@@ -106,10 +106,18 @@ def problem_list(request: Request, session: SessionDep) -> HTMLResponse:
         manifest = version.manifest
         problems.append({"slug": problem.slug, "title": version.title,
                          "difficulty": manifest["difficulty"], "tags": manifest.get("tags", []),
-                         "status": progress.get(problem.slug, "new")})
-    problems.sort(key=lambda p: (DIFFICULTY_ORDER.get(p["difficulty"], 3), p["title"].lower()))
+                         "status": progress.get(problem.slug, "new"), "preparing": False})
+    for problem, version in problems_repository.preparing(session):
+        manifest = version.manifest
+        problems.append({"slug": problem.slug, "title": version.title,
+                         "difficulty": manifest["difficulty"], "tags": manifest.get("tags", []),
+                         "status": "new", "preparing": True})
+    problems.sort(key=lambda p: (p["preparing"], DIFFICULTY_ORDER.get(p["difficulty"], 3),
+                                 p["title"].lower()))
     solved = sum(p["status"] == "solved" for p in problems)
-    return _page(request, "problems.html", user, problems=problems, solved=solved)
+    preparing = sum(p["preparing"] for p in problems)
+    return _page(request, "problems.html", user, problems=problems, solved=solved,
+                 preparing=preparing)
 
 
 @router.get("/signin", response_class=HTMLResponse)

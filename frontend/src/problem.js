@@ -105,15 +105,24 @@ function follow(id) {
   return new Promise((resolve) => {
     const events = new EventSource(`/api/submissions/${id}/events`);
     let seen = 0;
+    let finished = null; // the results table the verdict went to, once "done" arrived
     events.addEventListener("case", (event) => {
       results.addCase(JSON.parse(event.data));
       seen += 1;
     });
     events.addEventListener("done", (event) => {
-      events.close();
       const summary = JSON.parse(event.data);
       results.done(summary);
+      finished = results.verdictCells;
       resolve(summary);
+      // A wrong answer's hints may follow the verdict (the stream stays open for them).
+      if (summary.hints_pending) results.hintsPending();
+      else events.close();
+    });
+    events.addEventListener("hints", (event) => {
+      events.close();
+      // Only into the table they belong to (the learner may have run again since).
+      if (results.verdictCells === finished) results.updateHints(JSON.parse(event.data).cases);
     });
     events.addEventListener("timeout", () => {
       events.close();
@@ -122,6 +131,7 @@ function follow(id) {
     });
     events.addEventListener("error", () => {
       events.close();
+      if (finished) return; // the verdict is shown; a hint that did not arrive is only a hint
       poll(id, seen).then(resolve);
     });
   });

@@ -50,6 +50,8 @@ export class Results {
     this.count = 0;
     this.firstFailureOpened = false;
     this.markedLine = false;
+    this.verdictCells = new Map();
+    this.hintNote = null;
     this.title = el("span", { class: "overall-verdict", id: "overall-verdict" }, live ? "Judging…" : "Loading…");
     this.summary = el("span", { class: "overall-summary" }, live ? "waiting for the grader" : "");
     this.banner = el(
@@ -93,7 +95,8 @@ export class Results {
     const nameCell = el("td", {}, el("span", { class: "case-name" }, result.name));
     if (!result.visible) nameCell.append(el("span", { class: "hidden-tag", title: "a hidden case: figures only" }, "hidden"));
     const verdictCell = el("td", {}, badge(result.verdict));
-    if (result.hint) verdictCell.append(el("p", { class: "hint" }, el("strong", {}, "Hint: "), result.hint));
+    this.verdictCells.set(result.name, verdictCell);
+    this.setHint(verdictCell, result.hint);
     const row = el(
       "tr",
       { class: `case-row${failed ? " failed" : ""}`, "data-case": result.name, "data-verdict": result.verdict },
@@ -167,6 +170,26 @@ export class Results {
     }
     pre.append(message.slice(last));
     return pre;
+  }
+
+  setHint(verdictCell, hint) {
+    verdictCell.querySelector(".hint")?.remove();
+    if (hint) verdictCell.append(el("p", { class: "hint" }, el("strong", {}, "Hint: "), hint));
+  }
+
+  // The verdict came first; the hints follow once the problem's known mistakes are warm.
+  hintsPending() {
+    this.hintNote = el("p", { class: "hint-note" }, "Looking for a hint for your wrong answer…");
+    this.banner.append(this.hintNote);
+  }
+
+  updateHints(cases) {
+    for (const result of cases) {
+      const cell = this.verdictCells.get(result.name);
+      if (cell) this.setHint(cell, result.hint);
+    }
+    const hinted = cases.some((result) => result.hint);
+    if (this.hintNote) this.hintNote.textContent = hinted ? "Hints added below." : "No hint for this answer.";
   }
 
   done(summary) {

@@ -68,7 +68,10 @@ class RunGroup:
             assert base is not None
             self.paths[controller] = base / PREFIX / run_id
 
-    def create(self, memory_mb: int, max_pids: int, cpu_cores: float = 1.0) -> None:
+    def create(self, memory_mb: int, max_pids: int, cpu_cores: float = 1.0,
+               background: bool = False) -> None:
+        """Make the run's groups; a ``background`` (warming) run's cpu.shares are 2
+        against a learner's run's 1024."""
         for path in self.paths.values():
             path.mkdir(parents=True, exist_ok=True)
         limit = memory_mb * 1024 * 1024
@@ -84,6 +87,7 @@ class RunGroup:
         (cpu.parent / "cpu.shares").write_text(str(RUNS_CPU_SHARES))
         (cpu / "cpu.cfs_period_us").write_text("100000")
         (cpu / "cpu.cfs_quota_us").write_text(str(int(100000 * cpu_cores)))
+        (cpu / "cpu.shares").write_text("2" if background else "1024")
 
     def join(self, pid: int) -> None:
         """Move ``pid`` into every group (called by the child on itself)."""

@@ -179,8 +179,10 @@ class RunGroup:
         self.path = layout().runs / run_id
         self.paths: dict[str, Path] = {"unified": self.path}
 
-    def create(self, memory_mb: int, max_pids: int, cpu_cores: float = 1.0) -> None:
-        """Make the run's group with its memory, swap, pids and CPU limits."""
+    def create(self, memory_mb: int, max_pids: int, cpu_cores: float = 1.0,
+               background: bool = False) -> None:
+        """Make the run's group with its memory, swap, pids and CPU limits; a
+        ``background`` (warming) run weighs 1 against a learner's run's 100."""
         self.path.mkdir(exist_ok=True)
         (self.path / "memory.max").write_text(str(memory_mb * 1024 * 1024))
         swap = self.path / "memory.swap.max"
@@ -190,6 +192,7 @@ class RunGroup:
         (self.path / "memory.oom.group").write_text("1")
         (self.path / "pids.max").write_text(str(max_pids))
         (self.path / "cpu.max").write_text(f"{int(100000 * cpu_cores)} 100000")
+        (self.path / "cpu.weight").write_text("1" if background else "100")
 
     def join(self, pid: int) -> None:
         """Move ``pid`` into the run's group (called by the child on itself)."""

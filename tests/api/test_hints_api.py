@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+import time
 import uuid
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from app.jobs import warming
 from app.jobs.worker import Worker
 from app.main import create_app
-from app.models import ProblemRow, ProblemVersion
+from app.models import Job, ProblemRow, ProblemVersion
 from app.problems.service import known_mistakes
 from app.problems.versions import problem_from_version
 from tests.api.conftest import Stack, auth, make_stack
@@ -25,7 +29,7 @@ def submit(stack, token, code):
     created = stack.client.post("/api/submissions", headers=auth(token),
                                 json={"problem": "vector-add", "code": code, "mode": "submit"})
     assert created.status_code == 202, created.text
-    return stack.wait_done(created.json()["id"], token)
+    return stack.wait_done(created.json()["id"], token, hints=True)
 
 
 def test_wrong_cases_carry_a_hint_and_hidden_ones_no_values(stack):
@@ -91,9 +95,14 @@ def _published(sessions, slug: str, code: str):
         return problem_from_version(slug, version), mistake
 
 
-def test_an_idle_worker_runs_known_mistakes_before_any_wrong_answer(db_url, tiny_dirs, grader,
-                                                                    monkeypatch):
-    monkeypatch.setattr("app.jobs.worker.HINT_IDLE_S", 0.0)  # idle at once
+def _jobs(sessions) -> list[tuple[str, str, int]]:
+    with sessions() as session:
+        return [(j.kind.value, j.status.value, j.priority) for j in
+                session.scalars(select(Job).order_by(Job.id))]
+
+
+def test_the_verdict_comes_first_and_its_hint_follows_once_the_mistake_is_warm(
+        db_url, tiny_dirs, grader):
     settings, sessions, engine, _, _, _ = make_stack(db_url, tiny_dirs, grader, with_worker=False)
     worker = Worker(settings, sessions, grader=grader)  # driven by hand: no thread races it
     try:
@@ -106,17 +115,48 @@ def test_an_idle_worker_runs_known_mistakes_before_any_wrong_answer(db_url, tiny
             stack.wait_problem()
             added = client.post("/api/problems/vector-add/mistakes",
                                 headers=auth(stack.instructor_token()),
-                                json={"code": code, "explanation": "subtracted"})
+                                json={"code": code, "explanation": "You subtracted."})
             assert added.status_code == 201, added.text
-        problem, mistake = _published(sessions, "vector-add", code)
-        assert grader.cached_mistake_outputs(problem, mistake) is None
+            problem, mistake = _published(sessions, "vector-add", code)
+            assert _jobs(sessions)[-1] == ("warm", "queued", 4)  # one piece, enqueued once
+            assert warming.enqueue_published(sessions) == 0  # another worker's start adds none
 
-        ran = 0
-        while worker.warm_hints_once():
-            ran += 1
-        assert ran >= 1
-        outputs = grader.cached_mistake_outputs(problem, mistake)
-        assert outputs is not None and set(outputs) == {c.name for c in problem.cases}
-        assert worker.warm_hints_once() is False  # nothing left: it rests until the rescan
+            token = stack.token("ada")
+            sid = client.post("/api/submissions", headers=auth(token),
+                              json={"problem": "vector-add", "code": SUBTRACTS_TOO}).json()["id"]
+            assert worker.run_once()  # the learner's job, although the piece is older
+            first = stack.wait_done(sid, token, timeout=1)
+            assert first["verdict"] == "wrong_answer" and first["hints_pending"] is True
+            assert grader.cached_mistake_outputs(problem, mistake) is None
+            assert not any((c["hint"] or "").endswith("You subtracted.") for c in first["cases"])
+
+            seen: dict = {}
+
+            def follow_up() -> None:  # the worker's next claims, while the stream is open
+                worker.run_once()  # the hints job: hurries the piece, waits for it
+                seen["queue"] = _jobs(sessions)[-2:]
+                worker.run_once()  # the piece
+                seen["warm"] = grader.cached_mistake_outputs(problem, mistake) is not None
+                deadline = time.monotonic() + 30
+                while not worker.run_once() and time.monotonic() < deadline:
+                    time.sleep(0.1)  # the hints job again, once its wait is over
+
+            thread = threading.Thread(target=follow_up)
+            thread.start()
+            with client.stream("GET", f"/api/submissions/{sid}/events", headers=auth(token)) as r:
+                blocks = "".join(r.iter_text()).strip().split("\n\n")
+            thread.join()
+            assert seen == {"queue": [("warm", "queued", 1), ("hints", "queued", 2)], "warm": True}
+            kinds = [block.split("\n")[0].removeprefix("event: ") for block in blocks]
+            assert kinds == ["case", "case", "done", "hints"], kinds
+            assert json.loads(blocks[2].split("data: ", 1)[1])["hints_pending"] is True
+            streamed = json.loads(blocks[3].split("data: ", 1)[1])["cases"]
+            assert all(c["hint"].endswith("You subtracted.") for c in streamed)
+            final = stack.wait_done(sid, token, timeout=1, hints=True)
+        assert final["verdict"] == first["verdict"]
+        assert [c["verdict"] for c in final["cases"]] == [c["verdict"] for c in first["cases"]]
+        assert all(c["hint"].endswith("You subtracted.") for c in final["cases"])
+        assert [kind for kind, status, _ in _jobs(sessions) if status != "done"] == []
+        assert sum(kind == "warm" for kind, _, _ in _jobs(sessions)) == 1
     finally:
         engine.dispose()

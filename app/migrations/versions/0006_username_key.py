@@ -7,7 +7,7 @@ in a username): nobody is renamed or locked out (login prefers an exact name), a
 no new look-alike can be registered.
 
 Revision ID: 0006
-Revises: 0004 (0005 comes from a parallel branch; re-chain at merge)
+Revises: 0004 (courses, built in parallel, follow as 0007)
 """
 
 import unicodedata
