@@ -48,7 +48,8 @@ def test_problem_views_never_leak_reference_harness_or_hidden_cases(stack):
     detail = stack.wait_problem()
     listing = stack.client.get("/api/problems").json()
     assert [p["slug"] for p in listing] == ["vector-add"]
-    assert set(listing[0]) == {"slug", "title", "difficulty", "tags", "version"}
+    assert set(listing[0]) == {"slug", "title", "difficulty", "tags", "version", "status"}
+    assert listing[0]["status"] == "ready"
     assert [e["name"] for e in detail["examples"]] == ["example"]
     assert detail["examples"][0]["expected"] == [11.0, 22.0, 33.0]
     text = json.dumps(detail)
@@ -206,13 +207,14 @@ def test_queue_backpressure_is_429_and_nothing_is_stored(db_url, tiny_dirs, grad
             version.status = VersionStatus.READY
             repository.get_problem(session, "vector-add").current_version_id = version.id
             session.commit()
-        tokens = [stack.token(f"user{i}") for i in range(3)]
-        # Depth 3 = the (unclaimed) validation job + two submissions; the third is refused.
+        tokens = [stack.token(f"user{i}") for i in range(4)]
+        # Depth 3 = three learners' submissions (the unclaimed validation job is warming,
+        # which never fills the queue's limit); the fourth is refused.
         codes = [submit(stack, t) for t in tokens]
-        assert [c.status_code for c in codes] == [202, 202, 429]
-        assert codes[2].headers["Retry-After"] == "5" and codes[2].json()["error"] == "rate_limited"
+        assert [c.status_code for c in codes] == [202, 202, 202, 429]
+        assert codes[3].headers["Retry-After"] == "5" and codes[3].json()["error"] == "rate_limited"
         with sessions() as session:
-            assert session.query(Submission).count() == 2
+            assert session.query(Submission).count() == 3
     engine.dispose()
 
 
