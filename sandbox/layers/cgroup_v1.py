@@ -7,10 +7,10 @@ privileges, and the supervisor kills whatever is left and removes them afterward
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from pathlib import Path
+
+from sandbox.layers.killing import kill_until_empty
 
 ROOT = Path("/sys/fs/cgroup")
 # cpuacct counts the run's CPU time; on most hosts it shares a mount with cpu (the
@@ -131,16 +131,7 @@ class RunGroup:
 
     def kill_all(self) -> None:
         """SIGKILL every process in the run, repeatedly, until none is left."""
-        for _ in range(50):
-            pids = self.pids()
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.01)
+        kill_until_empty(self.pids)
 
     def remove(self) -> None:
         """Kill whatever is left and delete the run's groups."""

@@ -21,10 +21,11 @@ from __future__ import annotations
 import errno
 import functools
 import os
-import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from sandbox.layers.killing import kill_until_empty
 
 MOUNTS = (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified"))  # pure v2, hybrid
 CONTROLLERS = ("memory", "pids", "cpu")
@@ -247,16 +248,7 @@ class RunGroup:
         frozen = freeze.exists()
         if frozen:
             freeze.write_text("1")
-        for _ in range(50):
-            pids = self.pids()
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.01)
+        kill_until_empty(self.pids)
         if frozen:
             freeze.write_text("0")  # killed tasks finish dying only once thawed
 
