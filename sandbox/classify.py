@@ -47,7 +47,7 @@ def ending(run: Run, status: int) -> tuple[Termination, str]:
         sig = os.WTERMSIG(status)
         name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() else str(sig)
         # SIGKILL past the CPU limit: the submission ignored SIGXCPU.
-        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and run.cpu_used >= run.cpu_limit):
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and run.clock.reaped_cpu >= run.cpu_limit):
             run.time_limit = "cpu"
             return Termination.TIME, "killed: time limit (cpu)"
         log_text = run.log.decode(errors="replace").lower()
@@ -104,7 +104,7 @@ def classify(run: Run, status: int) -> RunResult:
             else:
                 detail_ = f"the process {detail}" if status_ is CaseStatus.CRASHED else detail
             result.cases.append(CaseOutcome(
-                names[index], status_, message=detail_, time_ms=(now - run.last_frame) * 1000,
+                names[index], status_, message=detail_, time_ms=(now - run.clock.step_started) * 1000,
                 cpu_ms=run.clock.step_cpu_used() * 1000,
                 time_limit=run.time_limit if status_ is CaseStatus.TIME else None,
                 execution=run.mode))

@@ -92,7 +92,6 @@ class Run:
         self.scratch = sandbox.scratch_root / self.run_id
         self.group = RunGroup(self.run_id) if "cgroup" in sandbox.layers else None
         self.clock = RunClock(limits, len(request.cases), self.group)
-        self.last_frame = 0.0
         self.outcomes: dict[int, CaseOutcome] = {}
         self.events: dict[str, dict[str, Any]] = {}
         self.log = bytearray()
@@ -100,7 +99,6 @@ class Run:
         self.killed_for: Termination | None = None
         self.untrusted_started = False
         self.bad_frames = 0
-        self.cpu_used = 0.0  # the child's own CPU seconds, as the fork server reaped it
         self.cpu_limit = self._settings()["cpu_seconds"]
 
     def execute(self) -> RunResult:
@@ -203,8 +201,7 @@ class Run:
         selector.register(result_r, selectors.EVENT_READ, "result")
         selector.register(log_r, selectors.EVENT_READ, "log")
         selector.register(zygote.sock, selectors.EVENT_READ, "zygote")
-        self.last_frame = time.monotonic()
-        self.clock.start(pid, self.last_frame)
+        self.clock.start(pid, time.monotonic())
         status: int | None = None
         ended_at: float | None = None  # when the child was killed or reported its exit
         open_pipes = 2
@@ -234,7 +231,7 @@ class Run:
                             raise SandboxError("the fork server died during a run")
                         exit_info = json.loads(message)
                         status = exit_info["status"]
-                        self.cpu_used = self.clock.reaped_cpu = float(exit_info.get("cpu_seconds", 0.0))
+                        self.clock.reaped_cpu = float(exit_info.get("cpu_seconds", 0.0))
                         selector.unregister(zygote.sock)
                         if ended_at is None:
                             ended_at = time.monotonic()
@@ -308,7 +305,6 @@ class Run:
             self.events.setdefault(kind, {"at": now, "cpu": cpu})
         if (len(self.outcomes), len(self.events)) != progress:
             # Repeated or unknown frames must not extend the allowances.
-            self.last_frame = now
             self.clock.new_step(now, cpu)
         return stop
 
@@ -335,7 +331,7 @@ class Run:
         capped by what the supervisor saw; CPU time is the program's CPU time split
         in the same proportions (the child's ``share``), so the cases add up to it.
         """
-        seen = ((now - self.last_frame) * 1000, max(0.0, cpu - self.clock.step_cpu) * 1000)
+        seen = ((now - self.clock.step_started) * 1000, max(0.0, cpu - self.clock.step_cpu) * 1000)
         batch = self.events.get("batch")
         reported, share = meta.get("seconds"), meta.get("share")
         if batch is None or not finite(reported) or not finite(share):
