@@ -9,7 +9,6 @@ write the problem version's XLA compilation cache; learners' runs read it.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.grading.arrays import load_arrays, save_arrays
 from app.grading.compare import compare
 from app.grading.disclosure import exception_label, hidden_case_view
 from app.grading.hints import Hint, Tol, agreed, diagnose
@@ -106,20 +106,6 @@ def plot_data(expected: np.ndarray, actual: np.ndarray) -> dict:
             "truncated": max(expected.size, actual.size) > PLOT_POINTS}
 
 
-def _load_arrays(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as archive:
-        return {name: archive[name] for name in archive.files}
-
-
-def _save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write an .npz atomically: readers (other workers) never see half a file."""
-    buffer = io.BytesIO()
-    np.savez(buffer, allow_pickle=False, **arrays)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_bytes(buffer.getvalue())
-    os.replace(tmp, path)
-
-
 class DataDirUnusable(RuntimeError):
     """The data directory cannot hold a compile cache the sandbox uid can reach."""
 
@@ -160,7 +146,7 @@ class Grader:
         (``background``: as warming, at the lowest CPU priority)."""
         path = self.expected_dir / f"{problem.slug}-{cache_key(problem)}.npz"
         if use_cache and path.exists():
-            return _load_arrays(path)
+            return load_arrays(path)
         outputs = {}
         # The same process groups as a submission's, so the programs the reference
         # compiles (and the cache keeps) are the ones learners' runs look up.
@@ -177,7 +163,7 @@ class Grader:
                         problem.slug, outcome.name,
                         f"{outcome.status.value}: {outcome.message or result.exit_detail}")
                 outputs[outcome.name] = outcome.output
-        _save_arrays(path, outputs)
+        save_arrays(path, outputs)
         return outputs
 
     def _mistake_path(self, problem: Problem, mistake: KnownMistake) -> Path:
@@ -189,7 +175,7 @@ class Grader:
         """A known mistake's outputs per case if already computed (memory or disk)."""
         path = self._mistake_path(problem, mistake)
         if path not in self._mistake_outputs and path.exists():
-            self._mistake_outputs[path] = _load_arrays(path)
+            self._mistake_outputs[path] = load_arrays(path)
         return self._mistake_outputs.get(path)
 
     def mistake_outputs(self, problem: Problem, mistake: KnownMistake,
@@ -217,7 +203,7 @@ class Grader:
             return {}
         outputs = {o.name: o.output for o in result.cases
                    if o.status is CaseStatus.OK and o.output is not None}
-        _save_arrays(path, outputs)
+        save_arrays(path, outputs)
         self._mistake_outputs[path] = outputs
         return outputs
 
