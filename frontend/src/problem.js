@@ -3,7 +3,7 @@
 import { api, el, verdictLabel } from "./api.js";
 import { createEditor } from "./editor.js";
 import { renderMath } from "./math.js";
-import { Results } from "./results.js";
+import { Results, scrollRegion } from "./results.js";
 
 const POLL_MS = 500;
 const data = JSON.parse(document.getElementById("page-data").textContent);
@@ -220,7 +220,7 @@ async function loadHistory() {
   );
   const more = page.total > page.items.length ? [el("p", { class: "help" }, `Showing the latest ${page.items.length} of ${page.total}.`)] : [];
   box.replaceChildren(
-    el(
+    scrollRegion(el(
       "table",
       { class: "history-table" },
       el("caption", { class: "visually-hidden" }, "Your submissions to this problem, newest first"),
@@ -228,7 +228,7 @@ async function loadHistory() {
         ...["#", "When", "Mode", "Verdict", "Passed"].map((h) => el("th", { scope: "col" }, h)),
         el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "Actions")))),
       el("tbody", {}, rows),
-    ),
+    ), "Your submissions"),
     ...more,
   );
 }

@@ -23,6 +23,12 @@ function badge(verdict) {
   return el("span", { class: `badge verdict-${verdict}` }, verdictLabel(verdict));
 }
 
+// A table too wide for a phone scrolls inside this box, never the page; the box takes
+// the focus so that keyboard users can scroll it too.
+export function scrollRegion(table, label) {
+  return el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": label }, table);
+}
+
 export class Results {
   constructor(container, { tolerance, onShowLine }) {
     this.container = container;
@@ -83,7 +89,7 @@ export class Results {
       this.rows,
     );
     this.stdoutBox = el("div", { class: "submission-stdout" });
-    this.clear(this.banner, table, this.stdoutBox);
+    this.clear(this.banner, scrollRegion(table, "Per-case results"), this.stdoutBox);
   }
 
   addCase(result) {

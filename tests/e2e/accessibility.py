@@ -62,7 +62,14 @@ def assert_accessible(page: Page, state: str) -> None:
 def assert_no_sideways_scroll(page: Page) -> None:
     """The page is no wider than the window (a phone must never scroll sideways)."""
     widths = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide in a {widths[1]} px window"
+    # The outermost elements that reach past the window's right edge, to name in a failure.
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5
+                     && !(e.parentElement && e.parentElement.getBoundingClientRect().right
+                          > window.innerWidth + 0.5))
+        .slice(0, 5).map(e => `${e.tagName.toLowerCase()}.${e.className}`)""")
+    assert widths[0] <= widths[1], (f"{page.url} is {widths[0]} px wide in a {widths[1]} px "
+                                    f"window; past the edge: {wide}")
 
 
 def tab_to(page: Page, selector: str, backwards: bool = False, limit: int = 120) -> None:
