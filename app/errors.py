@@ -28,30 +28,49 @@ class DomainError(Exception):
 
 
 class Unauthorized(DomainError):
+    """Not authenticated: no session cookie or API token, or one that expired or was revoked."""
+
     status, error = 401, "unauthorized"
 
 
 class Forbidden(DomainError):
+    """Forbidden: signed in, but the role (learner, TA, instructor, admin) or the course
+    membership does not allow this; also a wrong course join code."""
+
     status, error = 403, "forbidden"
 
 
 class NotFound(DomainError):
+    """Not found: no such problem, submission, course, assignment or token, or one the
+    caller may not see (another learner's submission reads as missing)."""
+
     status, error = 404, "not_found"
 
 
 class Conflict(DomainError):
+    """Conflict: the request is valid but the current state refuses it (a taken slug or
+    username, an assignment past its due time that refuses late work)."""
+
     status, error = 409, "conflict"
 
 
 class PayloadTooLarge(DomainError):
+    """Payload too large: the body is over the limit for its route."""
+
     status, error = 413, "payload_too_large"
 
 
 class InvalidInput(DomainError):
+    """Invalid input: the body is well-formed but a value breaks a rule of the domain
+    (a manifest that does not validate, a time out of range, an unknown problem in an
+    assignment)."""
+
     status, error = 422, "invalid"
 
 
 class RateLimited(DomainError):
+    """Rate limited (see Retry-After): too many failed sign-ins or submissions in a short time."""
+
     status, error = 429, "rate_limited"
 
     def __init__(self, detail: str, retry_after: int):
@@ -59,6 +78,9 @@ class RateLimited(DomainError):
 
 
 class Unavailable(DomainError):
+    """Temporarily unavailable (see Retry-After): the queue is full or the database is
+    unreachable; nothing was stored."""
+
     status, error = 503, "unavailable"
 
 
@@ -90,12 +112,11 @@ class ErrorOut(BaseModel):
 # Documented on every API route, so the OpenAPI schema describes what clients really get
 # (FastAPI's default 422 body, {"detail": [...]}, is not what this service sends).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut, "description": text} for status, text in {
-        400: "Malformed request", 401: "Not authenticated", 403: "Forbidden",
-        404: "Not found", 405: "Method not allowed", 409: "Conflict",
-        413: "Payload too large", 422: "Invalid input", 429: "Rate limited (see Retry-After)",
-        503: "Temporarily unavailable (see Retry-After)",
-    }.items()
+    status: {"model": ErrorOut, "description": text} for status, text in sorted({
+        400: "Malformed request", 405: "Method not allowed",
+        **{kind.status: (kind.__doc__ or kind.error).split(":")[0].strip()
+           for kind in DomainError.__subclasses__()},
+    }.items())
 }
 
 

@@ -21,13 +21,18 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, MappedColumn, mapped_column, relationship
 
 from app.db import Base
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _owned_by(table: str, **column: Any) -> MappedColumn[Any]:
+    """A foreign key to ``table.id`` whose rows go when their parent row is deleted."""
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="CASCADE"), **column)
 
 
 def _enum(cls: type[StrEnum]) -> SAEnum:
@@ -104,7 +109,7 @@ class User(Base):
 class ApiToken(Base):
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = _owned_by("users", index=True)
     name: Mapped[str] = mapped_column(String(128), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
@@ -129,7 +134,7 @@ class ProblemVersion(Base):
     __tablename__ = "problem_versions"
     __table_args__ = (UniqueConstraint("problem_id", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"), index=True)
+    problem_id: Mapped[int] = _owned_by("problems", index=True)
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[VersionStatus] = mapped_column(_enum(VersionStatus), default=VersionStatus.READY)
     status_detail: Mapped[str] = mapped_column(Text, default="")
@@ -153,7 +158,7 @@ class KnownMistakeRow(Base):
     __tablename__ = "known_mistakes"
     __table_args__ = (UniqueConstraint("problem_id", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"), index=True)
+    problem_id: Mapped[int] = _owned_by("problems", index=True)
     key: Mapped[str] = mapped_column(String(128))
     origin: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(Text)
@@ -166,7 +171,7 @@ class KnownMistakeRow(Base):
 class Submission(Base):
     __tablename__ = "submissions"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = _owned_by("users", index=True)
     problem_version_id: Mapped[int] = mapped_column(ForeignKey("problem_versions.id"), index=True)
     mode: Mapped[Mode] = mapped_column(_enum(Mode))
     code: Mapped[str] = mapped_column(Text)
@@ -191,11 +196,13 @@ class Submission(Base):
 
 
 class CaseResultRow(Base):
+    """One case of a graded submission, in case order (``idx``); a hidden case's row is
+    stored whole, and what a learner sees of it is cut down on the way out."""
+
     __tablename__ = "case_results"
     __table_args__ = (UniqueConstraint("submission_id", "idx"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"),
-                                               index=True)
+    submission_id: Mapped[int] = _owned_by("submissions", index=True)
     idx: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(64))
     visible: Mapped[bool] = mapped_column(Boolean)
@@ -217,10 +224,8 @@ class Job(Base):
     __table_args__ = (Index("uq_jobs_warm_piece", "problem_version_id", "piece", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[JobKind] = mapped_column(_enum(JobKind), default=JobKind.GRADE)
-    submission_id: Mapped[int | None] = mapped_column(
-        ForeignKey("submissions.id", ondelete="CASCADE"), unique=True)
-    problem_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("problem_versions.id", ondelete="CASCADE"))
+    submission_id: Mapped[int | None] = _owned_by("submissions", unique=True)
+    problem_version_id: Mapped[int | None] = _owned_by("problem_versions")
     status: Mapped[JobStatus] = mapped_column(_enum(JobStatus), default=JobStatus.QUEUED, index=True)
     worker_id: Mapped[str | None] = mapped_column(String(128))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -264,10 +269,8 @@ class Course(Base):
 
 class CourseMember(Base):
     __tablename__ = "course_members"
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
-                                           primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True, index=True)
+    course_id: Mapped[int] = _owned_by("courses", primary_key=True)
+    user_id: Mapped[int] = _owned_by("users", primary_key=True, index=True)
     role: Mapped[CourseRole] = mapped_column(_enum(CourseRole), default=CourseRole.LEARNER)
     joined_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
@@ -278,7 +281,7 @@ class Assignment(Base):
 
     __tablename__ = "assignments"
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = _owned_by("courses", index=True)
     title: Mapped[str] = mapped_column(String(200))
     opens_at: Mapped[datetime] = mapped_column(Timestamp)
     due_at: Mapped[datetime] = mapped_column(Timestamp)
@@ -288,8 +291,6 @@ class Assignment(Base):
 
 class AssignmentProblem(Base):
     __tablename__ = "assignment_problems"
-    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"),
-                                               primary_key=True)
-    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    assignment_id: Mapped[int] = _owned_by("assignments", primary_key=True)
+    problem_id: Mapped[int] = _owned_by("problems", primary_key=True)
     position: Mapped[int] = mapped_column(Integer)

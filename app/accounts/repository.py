@@ -6,20 +6,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import ApiToken, Role, User
+from app.repository import row_where, rows_where
 
 
 def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
-                                .order_by(ApiToken.id)))
+    return rows_where(session, ApiToken, ApiToken.user_id == user_id)
 
 
 def token_of(session: Session, user_id: int, token_id: int) -> ApiToken | None:
-    return session.scalars(select(ApiToken).where(ApiToken.id == token_id,
-                                                  ApiToken.user_id == user_id)).first()
+    return row_where(session, ApiToken, ApiToken.id == token_id, ApiToken.user_id == user_id)
 
 
 def user_by_name(session: Session, username: str) -> User | None:
-    return session.scalars(select(User).where(User.username == username)).first()
+    return row_where(session, User, User.username == username)
 
 
 def count_admins(session: Session) -> int:

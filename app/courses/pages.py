@@ -8,6 +8,7 @@ one attempt (code and per-case results).  Every write goes through the JSON API
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,7 +18,7 @@ from app.courses import gradebook as books
 from app.courses import repository, service
 from app.deps import SessionDep
 from app.errors import DomainError
-from app.models import Role
+from app.models import Role, User
 from app.problems import repository as problems_repository
 from app.submissions import service as submission_service
 from app.web.endpoints import _page, page_user
@@ -41,72 +42,67 @@ def bars(counts: dict[str, int]) -> list[dict[str, Any]]:
             for label, n in counts.items()]
 
 
-@router.get("/courses", response_class=HTMLResponse)
-def my_courses(request: Request, session: SessionDep) -> Response:
+def _member_page(request: Request, session: SessionDep,
+                 build: Callable[[User], tuple[str, dict[str, Any]]]) -> Response:
+    """Render ``build(user)``'s template and context for a signed-in user: signed out, a
+    redirect to sign in; a course rule refusing (``DomainError``), the denied page."""
     user = page_user(request, session)
     if user is None:
         return _signin(request)
-    return _page(request, "courses/list.html", user, courses=service.mine(session, user),
-                 can_create=user.role in (Role.INSTRUCTOR, Role.ADMIN))
+    try:
+        template, context = build(user)
+    except DomainError as error:
+        return _denied(request, user, error)
+    return _page(request, template, user, **context)
+
+
+@router.get("/courses", response_class=HTMLResponse)
+def my_courses(request: Request, session: SessionDep) -> Response:
+    return _member_page(request, session, lambda user: ("courses/list.html", {
+        "courses": service.mine(session, user),
+        "can_create": user.role in (Role.INSTRUCTOR, Role.ADMIN)}))
 
 
 @router.get("/courses/{slug}", response_class=HTMLResponse)
 def course_page(slug: str, request: Request, session: SessionDep) -> Response:
-    user = page_user(request, session)
-    if user is None:
-        return _signin(request)
-    try:
+    def build(user: User) -> tuple[str, dict[str, Any]]:
         detail = service.detail(session, user, slug)
-    except DomainError as error:
-        return _denied(request, user, error)
-    staff = detail.role in ("ta", "instructor")
-    problems = ([{"slug": p.slug, "title": v.title}
-                 for p, v in problems_repository.current_versions(session)]
-                if detail.role == "instructor" else [])
-    return _page(request, "courses/course.html", user, course=detail, staff=staff,
-                 all_problems=problems)
+        problems = ([{"slug": p.slug, "title": v.title}
+                     for p, v in problems_repository.current_versions(session)]
+                    if detail.role == "instructor" else [])
+        return "courses/course.html", {"course": detail, "all_problems": problems,
+                                       "staff": detail.role in ("ta", "instructor")}
+    return _member_page(request, session, build)
 
 
 @router.get("/courses/{slug}/gradebook", response_class=HTMLResponse)
 def gradebook_page(slug: str, request: Request, session: SessionDep) -> Response:
-    user = page_user(request, session)
-    if user is None:
-        return _signin(request)
-    try:
+    def build(user: User) -> tuple[str, dict[str, Any]]:
         book = books.gradebook(session, user, slug)
-    except DomainError as error:
-        return _denied(request, user, error)
-    course = repository.course_by_slug(session, slug)
-    return _page(request, "courses/gradebook.html", user, book=book, course=course)
+        return "courses/gradebook.html", {"book": book,
+                                          "course": repository.course_by_slug(session, slug)}
+    return _member_page(request, session, build)
 
 
 @router.get("/courses/{slug}/problems/{problem}/stats", response_class=HTMLResponse)
 def stats_page(slug: str, problem: str, request: Request, session: SessionDep) -> Response:
-    user = page_user(request, session)
-    if user is None:
-        return _signin(request)
-    try:
+    def build(user: User) -> tuple[str, dict[str, Any]]:
         stats = books.stats(session, user, slug, problem)
-    except DomainError as error:
-        return _denied(request, user, error)
-    mistakes = {m.title: m.count for m in stats.known_mistakes}
-    return _page(request, "courses/stats.html", user, slug=slug, stats=stats,
-                 verdict_bars=bars(stats.verdicts), hint_bars=bars(stats.hint_categories),
-                 mistake_bars=bars(mistakes),
-                 case_bars=bars({c.name: c.failed for c in stats.failing_hidden_cases}),
-                 bar_width=BAR_WIDTH)
+        mistakes = {m.title: m.count for m in stats.known_mistakes}
+        return "courses/stats.html", {
+            "slug": slug, "stats": stats, "bar_width": BAR_WIDTH,
+            "verdict_bars": bars(stats.verdicts), "hint_bars": bars(stats.hint_categories),
+            "mistake_bars": bars(mistakes),
+            "case_bars": bars({c.name: c.failed for c in stats.failing_hidden_cases})}
+    return _member_page(request, session, build)
 
 
 @router.get("/courses/{slug}/submissions/{submission_id}", response_class=HTMLResponse)
 def submission_page(slug: str, submission_id: int, request: Request,
                     session: SessionDep) -> Response:
-    user = page_user(request, session)
-    if user is None:
-        return _signin(request)
-    try:
+    def build(user: User) -> tuple[str, dict[str, Any]]:
         sub, problem_slug, version, owner = service.course_submission(
             session, user, slug, submission_id)
-    except DomainError as error:
-        return _denied(request, user, error)
-    view = submission_service.view(session, sub, problem_slug, version)
-    return _page(request, "courses/submission.html", user, slug=slug, sub=view, owner=owner)
+        view = submission_service.view(session, sub, problem_slug, version)
+        return "courses/submission.html", {"slug": slug, "sub": view, "owner": owner}
+    return _member_page(request, session, build)

@@ -6,10 +6,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import KnownMistakeRow, ProblemRow, ProblemVersion, VersionStatus
+from app.repository import row_where, rows_where
 
 
 def get_problem(session: Session, slug: str) -> ProblemRow | None:
-    return session.scalars(select(ProblemRow).where(ProblemRow.slug == slug)).first()
+    return row_where(session, ProblemRow, ProblemRow.slug == slug)
 
 
 def current_versions(session: Session) -> list[tuple[ProblemRow, ProblemVersion]]:
@@ -57,10 +58,9 @@ def get_version(session: Session, version_id: int) -> ProblemVersion | None:
 
 def mistakes(session: Session, problem_id: int) -> list[KnownMistakeRow]:
     """A problem's known mistakes, oldest first (pack files, then instructors' additions)."""
-    return list(session.scalars(select(KnownMistakeRow).where(KnownMistakeRow.problem_id == problem_id)
-                                .order_by(KnownMistakeRow.id)))
+    return rows_where(session, KnownMistakeRow, KnownMistakeRow.problem_id == problem_id)
 
 
 def get_mistake(session: Session, problem_id: int, mistake_id: int) -> KnownMistakeRow | None:
-    return session.scalars(select(KnownMistakeRow).where(KnownMistakeRow.problem_id == problem_id,
-                                                         KnownMistakeRow.id == mistake_id)).first()
+    return row_where(session, KnownMistakeRow, KnownMistakeRow.problem_id == problem_id,
+                     KnownMistakeRow.id == mistake_id)

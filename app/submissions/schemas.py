@@ -32,10 +32,12 @@ class CaseOut(BaseModel):
     name: str
     visible: bool
     verdict: str
-    max_abs_error: float | None = None
-    max_rel_error: float | None = None
-    mismatches: int | None = None
-    first_mismatch: int | None = None
+    # The figures below are null on hidden cases (what a hidden case shows: README).
+    max_abs_error: float | None = Field(None, description="largest |got - want| over the finite values")
+    max_rel_error: float | None = Field(
+        None, description="largest |got - want| / |want| over the finite values")
+    mismatches: int | None = Field(None, description="how many values are outside the tolerance")
+    first_mismatch: int | None = Field(None, description="flat index of the first value outside it")
     expected_shape: list[int] | None = None
     actual_shape: list[int] | None = None
     time_ms: float | None = Field(None, description="wall-clock milliseconds")
