@@ -39,6 +39,8 @@ def ending(run: Run, status: int) -> tuple[Termination, str]:
                                     f"limit until the {run.time_limit} time limit stopped it)")
     if run.killed_for is Termination.TIME:
         return Termination.TIME, f"killed: time limit ({run.time_limit})"
+    if run.killed_for is Termination.YIELDED:
+        return Termination.YIELDED, "stopped to make way for a learner's run"
     if run.killed_for is not None:
         return run.killed_for, f"killed: {run.killed_for.value} limit"
     if run.group and run.group.oom_killed():
@@ -91,7 +93,7 @@ def classify(run: Run, status: int) -> RunResult:
         if index in run.outcomes:
             result.cases.append(run.outcomes[index])
             continue
-        if first_missing and termination is not Termination.STOPPED:
+        if first_missing and termination not in (Termination.STOPPED, Termination.YIELDED):
             first_missing = False
             status_ = {Termination.TIME: CaseStatus.TIME, Termination.MEMORY: CaseStatus.MEMORY,
                        Termination.OUTPUT: CaseStatus.OUTPUT}.get(termination, CaseStatus.CRASHED)
@@ -109,8 +111,9 @@ def classify(run: Run, status: int) -> RunResult:
                 time_limit=run.time_limit if status_ is CaseStatus.TIME else None,
                 execution=run.mode))
         else:
-            result.cases.append(CaseOutcome(names[index], CaseStatus.NOT_RUN,
-                                            message="not run: an earlier case ended the process"))
+            why = ("the run made way for a learner's" if termination is Termination.YIELDED
+                   else "an earlier case ended the process")
+            result.cases.append(CaseOutcome(names[index], CaseStatus.NOT_RUN, message=f"not run: {why}"))
     return result
 
 

@@ -72,6 +72,15 @@ def request_frame(request: RunRequest, limits: Limits, execution: str = "batch")
     return encode_frame(meta, arrays)
 
 
+def drain(fd: int) -> None:
+    """Read a non-blocking pipe empty."""
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
 class Run:
     """State of one run, from cgroup creation to cleanup."""
 
@@ -201,6 +210,9 @@ class Run:
         selector.register(result_r, selectors.EVENT_READ, "result")
         selector.register(log_r, selectors.EVENT_READ, "log")
         selector.register(zygote.sock, selectors.EVENT_READ, "zygote")
+        if self.request.background:
+            drain(self.sandbox.make_way_fd)  # asked before this run began: not for it
+            selector.register(self.sandbox.make_way_fd, selectors.EVENT_READ, "make_way")
         self.clock.start(pid, time.monotonic())
         status: int | None = None
         ended_at: float | None = None  # when the child was killed or reported its exit
@@ -224,6 +236,11 @@ class Run:
                     break  # exited, but something still holds the pipes open
                 poll = 0.5 if self.killed_for is not None else self.clock.poll_s(now, self.step_s())
                 for key, _ in selector.select(poll):
+                    if key.data == "make_way":
+                        drain(key.fd)
+                        if status is None and self.killed_for is None:
+                            self._kill(pid, Termination.YIELDED)
+                        continue
                     if key.data == "zygote":
                         message = zygote.sock.recv(4096)
                         if not message:

@@ -7,12 +7,15 @@ the sweep of dead workers' leftovers ``sandbox/sweep.py``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sandbox.classify import internal_result
@@ -50,12 +53,29 @@ class Sandbox:
         self._zygote: ZygoteClient | None = None
         self._swept = False
         self._lock = threading.Lock()
+        # The fork server dies with the *thread* that started it (PR_SET_PDEATHSIG), so
+        # it is always started from this one, which lives as long as the sandbox: a run
+        # from a short-lived thread must not leave a fork server about to be killed.
+        self._starter = ThreadPoolExecutor(1, thread_name_prefix="fork-server-starter")
+        # make_way() writes a byte here; a background run watches the read end.
+        self.make_way_fd, self._make_way_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         if self.disabled_layers:
             log.warning("SANDBOX LAYERS DISABLED BY OPERATOR: %s", ", ".join(self.disabled_layers))
 
     @property
     def layers(self) -> tuple[str, ...]:
         return tuple(name for name in REQUIRED if name not in self.disabled_layers)
+
+    def make_way(self) -> None:
+        """Stop the background run in progress, if any, so a learner's run can start.
+
+        Thread-safe and never blocks.  Only a ``background`` request gives way (its
+        result ends ``Termination.YIELDED``, nothing of it judged); a learner's run
+        ignores the request, and a request made between runs is dropped when the next
+        run starts.
+        """
+        with contextlib.suppress(BlockingIOError):  # a request is already pending
+            os.write(self._make_way_w, b"\x01")
 
     def close(self) -> None:
         with self._lock:
@@ -79,7 +99,8 @@ class Sandbox:
             if not self._swept:
                 sweep_stale_runs(self.scratch_root, "cgroup" in self.layers)
                 self._swept = True
-            zygote = self._zygote = ZygoteClient(self.python, self.zygote_start_s)
+            zygote = self._zygote = self._starter.submit(
+                ZygoteClient, self.python, self.zygote_start_s).result()
         return zygote
 
     def run(self, request: RunRequest, limits: Limits,

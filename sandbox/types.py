@@ -62,6 +62,7 @@ class RunRequest:
     background: warming (the reference, known mistakes): the run gets the least CPU
         (its cgroup's lowest weight, and nice 19), so a learner's run beside it does
         not wait.  Limits are CPU time, so a background run's verdicts do not change.
+        It also gives way: ``Sandbox.make_way()`` stops it (``Termination.YIELDED``).
     """
 
     code: str
@@ -97,6 +98,7 @@ class Termination(StrEnum):
     OUTPUT = "output"
     SIGNAL = "signal"
     STOPPED = "stopped"  # the caller asked to stop after a case (e.g. first failure)
+    YIELDED = "yielded"  # a background run made way for a learner's (``Sandbox.make_way``)
     INTERNAL = "internal"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.grading.arrays import load_arrays, save_arrays
+from app.grading.arrays import load_arrays, plot_data, save_arrays
 from app.grading.compare import compare
 from app.grading.disclosure import exception_label, hidden_case_view
 from app.grading.hints import Hint, Tol, agreed, diagnose
@@ -33,6 +33,7 @@ from sandbox import (
     Limits,
     RunRequest,
     Sandbox,
+    Termination,
     unsearchable_ancestor,
 )
 
@@ -89,21 +90,9 @@ def process_groups(cases: Sequence[Case]) -> list[list[int]]:
     return [group for group in (visible, hidden) if group]
 
 
-PLOT_POINTS = 4096
-
-
-def plot_data(expected: np.ndarray, actual: np.ndarray) -> dict:
-    """Flattened expected and actual values for a picture of a visible wrong answer.
-
-    At most ``PLOT_POINTS`` leading values of each (``truncated`` says so); NaN and
-    infinities become ``None`` because JSON (and PostgreSQL's json) cannot hold them.
-    """
-    def values(array: np.ndarray) -> list[float | None]:
-        flat = np.asarray(array, dtype=np.float64).ravel()[:PLOT_POINTS]
-        return [float(v) if np.isfinite(v) else None for v in flat]
-
-    return {"expected": values(expected), "actual": values(actual),
-            "truncated": max(expected.size, actual.size) > PLOT_POINTS}
+class Yielded(RuntimeError):
+    """A background run made way for a learner's (``Sandbox.make_way``): nothing of it was
+    kept; its job goes back to the queue."""
 
 
 class DataDirUnusable(RuntimeError):
@@ -157,6 +146,8 @@ class Grader:
                 cache_dir=self.xla_cache_for(problem), cache_writable=True, background=background,
             )
             result = self.sandbox.run(request, limits_for(problem, self.time_scale))
+            if result.termination is Termination.YIELDED:
+                raise Yielded(f"{problem.slug}: validation made way for a learner")
             for outcome in result.cases:
                 if outcome.status is not CaseStatus.OK or outcome.output is None:
                     raise ReferenceFailed(
@@ -201,6 +192,8 @@ class Grader:
             log.exception("known mistake %s of %s could not be run", mistake.key, problem.slug)
             self._mistake_outputs[path] = {}
             return {}
+        if result.termination is Termination.YIELDED:
+            raise Yielded(f"{problem.slug}: known mistake {mistake.key} made way for a learner")
         outputs = {o.name: o.output for o in result.cases
                    if o.status is CaseStatus.OK and o.output is not None}
         save_arrays(path, outputs)

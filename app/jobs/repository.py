@@ -114,13 +114,38 @@ def follow_with_hints(session: Session, job: Job) -> None:
     job.attempts = 0
 
 
-def wait_for_warming(session: Session, job: Job, seconds: float) -> None:
-    """Put a locked, owned job back in the queue, claimable ``seconds`` from now."""
+def requeue(session: Session, job: Job, seconds: float = 0.0) -> None:
+    """Put a locked, owned job back in the queue, claimable ``seconds`` from now (a hints
+    job waiting for warming, a background job that made way for a learner's)."""
     job.status = JobStatus.QUEUED
     job.worker_id = None
     job.lease_expires_at = None
-    job.attempts = max(0, job.attempts - 1)  # waiting is not a failed attempt
-    job.not_before = now() + timedelta(seconds=seconds)
+    job.attempts = max(0, job.attempts - 1)  # waiting or giving way is not a failed attempt
+    job.not_before = now() + timedelta(seconds=seconds) if seconds else None
+
+
+BACKGROUND_KINDS = (JobKind.VALIDATE, JobKind.WARM)
+
+
+def should_make_way(session: Session, job_id: int, grace_s: float) -> bool:
+    """Whether the background job ``job_id`` (validation or warming) should stop so that a
+    learner's grading job can start.
+
+    Learners' jobs queued for over ``grace_s`` found no free worker (idle workers claim
+    within a poll).  For each of them one running background job gives way, the newest
+    first, so a single learner does not stop every worker's warming.
+    """
+    moment = now()
+    waiting = session.scalar(select(func.count()).select_from(Job).where(
+        Job.status == JobStatus.QUEUED, Job.kind == JobKind.GRADE,
+        Job.created_at <= moment - timedelta(seconds=grace_s),
+        or_(Job.not_before.is_(None), Job.not_before <= moment))) or 0
+    if not waiting:
+        return False
+    newer = session.scalar(select(func.count()).select_from(Job).where(
+        Job.status == JobStatus.RUNNING, Job.kind.in_(BACKGROUND_KINDS), Job.id > job_id,
+        Job.lease_expires_at >= moment)) or 0
+    return newer < waiting
 
 
 def unfinished(session: Session) -> int:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.grading.engine import Grader, ReferenceFailed
+from app.grading.engine import Grader, ReferenceFailed, Yielded
 from app.grading.verdicts import CaseResult, GradeResult
 from app.jobs import repository, warming
 from app.jobs.repository import Claim, LeaseLost
@@ -198,6 +198,14 @@ class JobService:
                 repository.finish(session, job)
             session.commit()
 
+    def give_way(self, claim: Claim, what: str) -> None:
+        """Requeue a background job whose run made way for a learner's (not an attempt)."""
+        with self.sessions() as session:
+            repository.requeue(session, repository.lock_owned(session, claim.job_id, self.worker_id))
+            session.commit()
+        log.info("%s made way for a learner's job", what,
+                 extra={"job": claim.job_id, "worker": self.worker_id})
+
     def validate(self, claim: Claim) -> None:
         """Run the reference on every case of a new version: ready (and current) or rejected."""
         assert claim.problem_version_id is not None
@@ -210,6 +218,9 @@ class JobService:
                          "expected": outputs[c.name].tolist()}
                         for c in problem.cases if c.visible]
             status, detail = VersionStatus.READY, ""
+        except Yielded:
+            self.give_way(claim, f"validation of {problem.slug}")
+            return
         except ReferenceFailed as exc:
             status, detail = VersionStatus.REJECTED, f"case '{exc.case}': {exc.detail}"
         with self.sessions() as session:

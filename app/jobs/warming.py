@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.grading.engine import Yielded
 from app.jobs import repository
 from app.jobs.repository import Claim
 from app.models import JobStatus, Submission
@@ -67,7 +68,11 @@ def warm(jobs: JobService, claim: Claim) -> None:
     mistake = next((m for m in problem.mistakes if piece_name(m.key, m.code) == claim.piece), None)
     started = time.monotonic()
     if mistake is not None:  # else: deleted or edited since (its new code is a new piece)
-        jobs.grader.mistake_outputs(problem, mistake, background=True)
+        try:
+            jobs.grader.mistake_outputs(problem, mistake, background=True)
+        except Yielded:
+            jobs.give_way(claim, f"warming piece {claim.piece} of {problem.slug}")
+            return
     with jobs.sessions() as session:
         repository.finish(session, repository.lock_owned(session, claim.job_id, jobs.worker_id))
         session.commit()
@@ -92,7 +97,7 @@ def follow_hints(jobs: JobService, claim: Claim, lease: Lease) -> None:
         waiting = _pieces_to_wait_for(jobs, session, version.id, problem)
         if waiting:
             repository.hurry_warm(session, version.id, waiting)
-            repository.wait_for_warming(
+            repository.requeue(
                 session, repository.lock_owned(session, claim.job_id, jobs.worker_id), HINTS_WAIT_S)
             session.commit()
             return

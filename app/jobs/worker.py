@@ -4,7 +4,9 @@ One worker = one sandbox = one run at a time.  ``tensorjudge worker --concurrenc
 and ``serve --workers N`` start N worker processes.  A worker refuses to start when
 the sandbox self-check fails (fail closed).  Jobs are claimed learners first:
 grading, then hints that follow a verdict, validation, and warming pieces
-(``app/jobs/warming.py``), one piece per claim.
+(``app/jobs/warming.py``), one piece per claim.  A validation or warming run in
+progress stops when a learner's job finds no free worker, and goes back to the queue
+(``_MakeWay``): a learner never waits for background work to finish.
 """
 
 from __future__ import annotations
@@ -26,8 +28,13 @@ from app.jobs.repository import LeaseLost
 from app.jobs.service import JobService, Lease
 from app.models import JobKind
 from app.notify import Sender, socket_path
+from sandbox import Sandbox
 
 log = logging.getLogger("tensorjudge.worker")
+# A background run stops for a learner's job that waited this long for a worker (idle
+# workers claim within ``worker_poll_s``); waiting learners are looked for this often.
+MAKE_WAY_GRACE_S = 0.2
+MAKE_WAY_POLL_S = 0.2
 
 
 class _LeaseKeeper(threading.Thread):
@@ -48,6 +55,25 @@ class _LeaseKeeper(threading.Thread):
                 return
             except Exception:  # database hiccup: try again next period
                 log.warning("lease renewal for job %s failed", self.lease.job_id, exc_info=True)
+
+
+class _MakeWay(threading.Thread):
+    """While a background job (validation, warming) runs: stops its sandbox run as soon
+    as a learner's job waits for a worker (``repository.should_make_way``)."""
+
+    def __init__(self, sessions: sessionmaker, job_id: int, sandbox: Sandbox):
+        super().__init__(daemon=True)
+        self.sessions, self.job_id, self.sandbox = sessions, job_id, sandbox
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(MAKE_WAY_POLL_S):
+            try:
+                with self.sessions() as session:
+                    if repository.should_make_way(session, self.job_id, MAKE_WAY_GRACE_S):
+                        self.sandbox.make_way()
+            except Exception:  # database hiccup: the job just runs on
+                log.warning("could not look for waiting learners", exc_info=True)
 
 
 class Worker:
@@ -112,6 +138,11 @@ class Worker:
         lease = Lease(claim.job_id)
         keeper = _LeaseKeeper(self.sessions, lease, self.worker_id, self.settings.lease_s)
         keeper.start()
+        assert self.grader is not None
+        watcher = (_MakeWay(self.sessions, claim.job_id, self.grader.sandbox)
+                   if claim.kind in repository.BACKGROUND_KINDS else None)
+        if watcher is not None:
+            watcher.start()
         started = time.monotonic()
         try:
             if claim.kind is JobKind.GRADE:
@@ -127,6 +158,9 @@ class Worker:
                         self.worker_id, claim.job_id)
         finally:
             keeper.stop.set()
+            if watcher is not None:
+                watcher.stop.set()
+                watcher.join()  # no make_way may reach the next job's run
         log.info("job %s (%s) done in %.0f ms by %s", claim.job_id, claim.kind.value,
                  (time.monotonic() - started) * 1000, self.worker_id)
         return True

@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from app import ratelimit
@@ -20,7 +21,9 @@ from app.db import make_engine, make_sessionmaker
 from app.jobs.worker import Worker
 from app.main import create_app
 from app.migrate import upgrade
-from app.problems.service import sync_folder
+from app.models import ProblemRow, ProblemVersion
+from app.problems.service import known_mistakes, sync_folder
+from app.problems.versions import problem_from_version
 from tests.conftest import DATA_DIR
 from tests.tiny_problem import write_tiny_problem
 
@@ -159,3 +162,12 @@ def bare_stack(db_url, tiny_dirs):
             yield Stack(client, settings, sessions, None)
     finally:
         engine.dispose()
+
+
+def published_mistake(sessions, slug: str, code: str):
+    """The problem's current version as the worker loads it, and the mistake with ``code``."""
+    with sessions() as session:
+        row = session.scalars(select(ProblemRow).where(ProblemRow.slug == slug)).one()
+        mistake = next(m for m in known_mistakes(session, row.id) if m.code == code)
+        version = session.get(ProblemVersion, row.current_version_id)
+        return problem_from_version(slug, version), mistake

@@ -14,10 +14,8 @@ from sqlalchemy import select
 from app.jobs import warming
 from app.jobs.worker import Worker
 from app.main import create_app
-from app.models import Job, ProblemRow, ProblemVersion
-from app.problems.service import known_mistakes
-from app.problems.versions import problem_from_version
-from tests.api.conftest import Stack, auth, make_stack
+from app.models import Job
+from tests.api.conftest import Stack, auth, make_stack, published_mistake
 
 SUBTRACTS = "def add(a, b):\n    return a - b\n"
 # The same misunderstanding written differently: the hint must still name it.
@@ -86,15 +84,6 @@ def test_mistake_endpoints_reject_learners_bad_input_and_unknown_problems(stack)
 
 
 
-def _published(sessions, slug: str, code: str):
-    """The problem's current version as the worker loads it, and the mistake with ``code``."""
-    with sessions() as session:
-        row = session.scalars(select(ProblemRow).where(ProblemRow.slug == slug)).one()
-        mistake = next(m for m in known_mistakes(session, row.id) if m.code == code)
-        version = session.get(ProblemVersion, row.current_version_id)
-        return problem_from_version(slug, version), mistake
-
-
 def _jobs(sessions) -> list[tuple[str, str, int]]:
     with sessions() as session:
         return [(j.kind.value, j.status.value, j.priority) for j in
@@ -117,9 +106,9 @@ def test_the_verdict_comes_first_and_its_hint_follows_once_the_mistake_is_warm(
                                 headers=auth(stack.instructor_token()),
                                 json={"code": code, "explanation": "You subtracted."})
             assert added.status_code == 201, added.text
-            problem, mistake = _published(sessions, "vector-add", code)
+            problem, mistake = published_mistake(sessions, "vector-add", code)
             assert _jobs(sessions)[-1] == ("warm", "queued", 4)  # one piece, enqueued once
-            assert warming.enqueue_published(sessions) == 0  # another worker's start adds none
+            assert warming.enqueuepublished_mistake(sessions) == 0  # another worker's start adds none
 
             token = stack.token("ada")
             sid = client.post("/api/submissions", headers=auth(token),

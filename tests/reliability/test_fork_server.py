@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -14,7 +15,8 @@ from fastapi.testclient import TestClient
 
 from app.grading.engine import Grader
 from app.main import create_app
-from sandbox import Sandbox
+from sandbox import CaseSpec, CaseStatus, Limits, RunRequest, Sandbox
+from sandbox.harnesses import builtin_source
 from tests.api.conftest import Stack, auth, make_stack
 from tests.conftest import DATA_DIR
 from tests.tiny_problem import TINY_REFERENCE
@@ -96,3 +98,27 @@ def test_fork_server_fault_never_blames_the_learner_and_is_replaced(own_stack, c
                               json={"problem": "vector-add", "code": TINY_REFERENCE}).json()["id"]
     assert stack.wait_done(again, token)["verdict"] == "accepted"
     assert box._zygote is not None and box._zygote.process.pid != zygote_pid
+
+
+def test_a_fork_server_started_from_a_thread_that_ended_keeps_serving():
+    """The fork server dies with the thread that started it (PR_SET_PDEATHSIG): a first
+    run from a short-lived thread (a test's, a checker's) must not leave the next run a
+    fork server that is being killed."""
+    request = RunRequest(code="import numpy as np\n\ndef f(n):\n    return np.arange(3) * n\n",
+                         harness_code=builtin_source("call"), entry="f",
+                         cases=(CaseSpec("one", {"n": 1}),))
+    limits = Limits(time_s=2.0, memory_mb=512, startup_s=5.0)
+    with Sandbox(scratch_root="/dev/shm/tensorjudge-test-scratch") as box:
+        seen = {}
+
+        def first_run() -> None:
+            seen["status"] = box.run(request, limits).cases[0].status
+            seen["server"] = box._zygote.process.pid if box._zygote else None
+
+        thread = threading.Thread(target=first_run)
+        thread.start()
+        thread.join()
+        assert seen["status"] is CaseStatus.OK
+        again = box.run(request, limits)
+        assert again.cases[0].status is CaseStatus.OK, again.cases[0].message
+        assert box._zygote is not None and box._zygote.process.pid == seen["server"]
