@@ -26,10 +26,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# bench/queue.py would shadow the stdlib's queue: keep this folder off sys.path.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-ROOT = HERE.parent
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402

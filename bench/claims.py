@@ -1,7 +1,7 @@
 """Benchmark: N concurrent claimers against a deep job queue on PostgreSQL.
 
-    .venv/bin/python bench/queue.py [--url postgresql://postgres@127.0.0.1/postgres]
-                                    [--jobs 5000] [--claimers 1,2,4,8,16]
+    .venv/bin/python bench/claims.py [--url postgresql://postgres@127.0.0.1/postgres]
+                                     [--jobs 5000] [--claimers 1,2,4,8,16]
 
 For each claimer count, creates a fresh database, applies the migrations, fills the
 queue with ``--jobs`` jobs, then starts that many claimer *processes*.  Each one does
@@ -20,10 +20,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named queue.py: keep its folder off sys.path, or it shadows the stdlib's.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-ROOT = HERE.parent
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
@@ -106,7 +103,7 @@ def main() -> None:
     parser.add_argument("--claimers", default="1,2,4,8,16")
     args = parser.parse_args()
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    print(f"# bench/queue.py  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  host cpus={os.cpu_count()}  "
+    print(f"# bench/claims.py  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  host cpus={os.cpu_count()}  "
           f"load before: {load}  database {make_url(args.url).host}")
     print("claim + finish per job (two transactions, as a worker does); claimers are processes")
     for n in (int(v) for v in args.claimers.split(",")):
