@@ -69,9 +69,10 @@ def seed(conn_str: str, learners: int, problems: int, attempts: int, outside: in
     rng = random.Random(7)
     with psycopg.connect(conn_str) as conn:
         cur = conn.cursor()
-        cur.execute("INSERT INTO users (username, password_hash, role, created_at) "
-                    "SELECT 'learner' || lpad(g::text, 4, '0'), NULL, 'learner', now() "
-                    "FROM generate_series(1, %s) g", (learners,))
+        # ASCII lower-case names: their comparison key (models.username_key) is the name.
+        cur.execute("INSERT INTO users (username, username_key, password_hash, role, created_at) "
+                    "SELECT 'learner' || lpad(g::text, 4, '0'), 'learner' || lpad(g::text, 4, '0'), "
+                    "NULL, 'learner', now() FROM generate_series(1, %s) g", (learners,))
         user_ids = [r[0] for r in cur.execute("SELECT id FROM users ORDER BY id")]
         version_ids, problem_ids = [], []
         for p in range(problems):
