@@ -45,9 +45,9 @@ def running_zygote(stack: Stack, box: Sandbox, token: str, code: str) -> tuple[i
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         state = stack.client.get(f"/api/submissions/{sid}", headers=auth(token)).json()
-        if state["status"] == "running" and box._zygote is not None:
+        if state["status"] == "running" and box._zygotes.get("jax") is not None:
             time.sleep(0.3)  # inside the learner's code (it sleeps per case)
-            return sid, box._zygote.process.pid
+            return sid, box._zygotes["jax"].process.pid
         time.sleep(0.02)
     raise AssertionError("the submission never started running")
 
@@ -73,7 +73,7 @@ def test_fork_server_fault_never_blames_the_learner_and_is_replaced(own_stack, c
     caplog.set_level(logging.WARNING, logger="tensorjudge.sandbox")
     signum = getattr(signal, fault)
     if when == "idle":
-        zygote_pid = box._zygote.process.pid
+        zygote_pid = box._zygotes["jax"].process.pid
         os.kill(zygote_pid, signum)
         sid = stack.client.post("/api/submissions", headers=auth(token),
                                 json={"problem": "vector-add", "code": SLOW}).json()["id"]
@@ -95,4 +95,4 @@ def test_fork_server_fault_never_blames_the_learner_and_is_replaced(own_stack, c
     again = stack.client.post("/api/submissions", headers=auth(token),
                               json={"problem": "vector-add", "code": TINY_REFERENCE}).json()["id"]
     assert stack.wait_done(again, token)["verdict"] == "accepted"
-    assert box._zygote is not None and box._zygote.process.pid != zygote_pid
+    assert box._zygotes.get("jax") is not None and box._zygotes["jax"].process.pid != zygote_pid
