@@ -51,6 +51,12 @@ class InvalidInput(DomainError):
     status, error = 422, "invalid"
 
 
+class FrameworkUnavailable(DomainError):
+    """The problem accepts the framework, but this server cannot run it (not installed)."""
+
+    status, error = 422, "framework_unavailable"
+
+
 class RateLimited(DomainError):
     status, error = 429, "rate_limited"
 

@@ -29,9 +29,13 @@ def _summary(slug: str, version: ProblemVersion, status: str = "ready") -> Probl
 
 def _detail(slug: str, version: ProblemVersion) -> ProblemDetail:
     manifest = version.manifest
+    offered, unavailable = service.offered_frameworks(version)
+    starters = {"jax": version.starter, **(version.starters or {})}
     return ProblemDetail(
         **_summary(slug, version).model_dump(), statement=version.statement,
-        starter_code=version.starter, entry=manifest["entry"], tolerance=manifest["tolerance"],
+        starter_code=version.starter, frameworks=offered,
+        starters={f: starters[f] for f in offered}, frameworks_unavailable=unavailable,
+        entry=manifest["entry"], tolerance=manifest["tolerance"],
         limits=manifest["limits"], examples=[Example(**e) for e in (version.examples or [])],
     )
 

@@ -6,7 +6,8 @@ Folder layout::
     problems/<slug>/statement.md      Markdown with $...$ math
     problems/<slug>/starter.py        shown in the editor (JAX); must not pass
     problems/<slug>/starter_<framework>.py   the starter for each other accepted
-                                      framework (starter_numpy.py, starter_pytorch.py)
+                                      framework (starter_numpy.py, starter_pytorch.py);
+                                      a framework is offered only with its starter
     problems/<slug>/harness.py        optional custom harness (``harness = "harness.py"``)
     problems/<slug>/solutions/{correct,wrong}/*.py   first line ``# expect: <verdict>``;
                                       ``# framework: pytorch`` (or numpy) in the first
@@ -235,6 +236,13 @@ class Problem:
         return self.starter if framework == "jax" else self.starters.get(framework, "")
 
     @property
+    def frameworks(self) -> tuple[str, ...]:
+        """The accepted frameworks that have a starter (a version stored before
+        frameworks existed has none but JAX's, and accepts JAX only, as it did)."""
+        return tuple(f for f in self.manifest.accepted_frameworks
+                     if f == "jax" or f in self.starters)
+
+    @property
     def fingerprint(self) -> str:
         """Hash of everything that defines this version's expected outputs and cases."""
         digest = hashlib.sha256()
@@ -297,6 +305,15 @@ def reference_path(folder: Path, reference_dir: Path) -> Path:
     return reference_dir / f"{folder.name.replace('-', '_')}.py"
 
 
+def _starters(folder: Path, manifest: Manifest) -> dict[str, str]:
+    """``starter_<framework>.py`` of every accepted framework but JAX: required when the
+    manifest lists ``frameworks``; with the default list, a framework without its
+    starter is simply not offered (``Problem.frameworks``)."""
+    return {f: _read(folder / f"starter_{f}.py") for f in manifest.accepted_frameworks
+            if f != "jax" and (manifest.frameworks is not None
+                               or (folder / f"starter_{f}.py").exists())}
+
+
 def load_problem(folder: Path, reference_dir: Path | None = None) -> Problem:
     """Load and validate one problem folder (see the module docstring for the layout)."""
     folder = Path(folder)
@@ -322,8 +339,7 @@ def load_problem(folder: Path, reference_dir: Path | None = None) -> Problem:
         cases=cases,
         solutions=solutions,
         mistakes=pack_mistakes(solutions),
-        starters={f: _read(folder / f"starter_{f}.py")
-                  for f in manifest.accepted_frameworks if f != "jax"},
+        starters=_starters(folder, manifest),
     )
 
 

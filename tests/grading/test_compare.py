@@ -72,7 +72,7 @@ def test_empty_outputs_are_equal():
 def test_plot_data_caps_points_and_nulls_non_finite_values():
     import numpy as np
 
-    from app.grading.engine import PLOT_POINTS, plot_data
+    from app.grading.arrays import PLOT_POINTS, plot_data
 
     small = plot_data(np.array([1.0, np.nan]), np.array([np.inf, 2.0]))
     assert small == {"expected": [1.0, None], "actual": [None, 2.0], "truncated": False}
