@@ -105,8 +105,15 @@ def _error_fields(exc: BaseException) -> dict[str, str]:
         return {"message": text, "summary": "BaseException"}
 
 
+# How XLA and PyTorch's CPU allocator say an allocation failed (RLIMIT_AS or the cgroup).
+_OUT_OF_MEMORY = ("RESOURCE_EXHAUSTED", "DefaultCPUAllocator: can't allocate memory")
+
+
 def _is_memory_error(exc: BaseException) -> bool:
-    return isinstance(exc, MemoryError) or "RESOURCE_EXHAUSTED" in str(exc)[:500]
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc)[:500]
+    return any(marker in text for marker in _OUT_OF_MEMORY)
 
 
 def _case_inputs(meta: dict[str, Any], arrays: dict[str, np.ndarray], index: int) -> dict[str, Any]:
