@@ -22,8 +22,9 @@ from app.grading.setup import build_grader
 from app.grading.verdicts import GradeResult, Verdict
 from app.models import Mode
 from app.problems.manifest import InvalidProblem, Problem, load_problem
+from app.problems.service import framework_unavailable
 from app.problems.solutions import parse_framework
-from sandbox import IsolationUnavailable, why_unavailable
+from sandbox import IsolationUnavailable
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="TensorJudge: grade ML coding exercises in a sandbox.")
@@ -127,8 +128,9 @@ def grade(
         raise _usage_error(str(exc)) from exc
     if framework not in problem.frameworks:
         raise _usage_error(f"{slug} accepts {', '.join(problem.frameworks)}, not {framework!r}")
-    if why_unavailable(framework):
-        raise _usage_error(f"{framework} cannot be graded here: {why_unavailable(framework)}")
+    why = framework_unavailable(framework, settings.enabled_frameworks)
+    if why:
+        raise _usage_error(f"{framework} cannot be graded here: {why}")
     grader = open_grader(settings)
     try:
         result = grader.grade(problem, code, Mode(mode), framework=framework)

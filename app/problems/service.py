@@ -26,7 +26,7 @@ from app.problems.manifest import (
 from app.problems.mistakes import CATEGORIES, KnownMistake
 from app.problems.schemas import MistakeCreate, ProblemCreate
 from app.problems.versions import frameworks_of, version_fields
-from sandbox import builtin_source, why_unavailable
+from sandbox import FRAMEWORKS, builtin_source, why_unavailable
 
 log = logging.getLogger("tensorjudge.problems")
 
@@ -219,11 +219,19 @@ def visible_problem(session: Session, slug: str) -> tuple[ProblemRow, ProblemVer
 
 
 
-def offered_frameworks(version: ProblemVersion) -> tuple[list[str], dict[str, str]]:
+def framework_unavailable(framework: str, enabled: tuple[str, ...]) -> str | None:
+    """Why this server does not grade ``framework`` (not installed, or turned off), or None."""
+    if framework in FRAMEWORKS and framework not in enabled:
+        return "turned off on this server (TENSORJUDGE_FRAMEWORKS)"
+    return why_unavailable(framework)
+
+
+def offered_frameworks(version: ProblemVersion, enabled: tuple[str, ...] = FRAMEWORKS
+                       ) -> tuple[list[str], dict[str, str]]:
     """The version's frameworks this server can run, and why it cannot run the others."""
     offered, unavailable = [], {}
     for framework in frameworks_of(version):
-        why = why_unavailable(framework)
+        why = framework_unavailable(framework, enabled)
         if why:
             unavailable[framework] = why
         else:
@@ -231,12 +239,13 @@ def offered_frameworks(version: ProblemVersion) -> tuple[list[str], dict[str, st
     return offered, unavailable
 
 
-def check_framework(slug: str, version: ProblemVersion, framework: str) -> None:
+def check_framework(slug: str, version: ProblemVersion, framework: str,
+                    enabled: tuple[str, ...] = FRAMEWORKS) -> None:
     """422 unless the version accepts ``framework`` and this server can run it."""
     accepted = frameworks_of(version)
     if framework not in accepted:
         raise InvalidInput(f"problem '{slug}' accepts {', '.join(accepted)}, not {framework}")
-    why = why_unavailable(framework)
+    why = framework_unavailable(framework, enabled)
     if why:
         raise FrameworkUnavailable(f"{framework} cannot be graded here: {why}")
 

@@ -23,7 +23,7 @@ def submit(session: Session, settings: Settings, user: User, body: SubmissionCre
     if size > settings.max_code_bytes:
         raise PayloadTooLarge(f"code is {size} bytes; the limit is {settings.max_code_bytes}")
     problem, version = visible_problem(session, body.problem)
-    check_framework(body.problem, version, body.framework)
+    check_framework(body.problem, version, body.framework, settings.enabled_frameworks)
     assignment_id, late = courses.record_assignment(session, user, problem.id, body.assignment)
     since = datetime.now(UTC) - timedelta(minutes=1)
     if repository.recent_count(session, user.id, since) >= settings.submissions_per_minute:

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app.auth import service as auth_service
-from app.deps import SESSION_COOKIE, SessionDep
+from app.deps import SESSION_COOKIE, SessionDep, SettingsDep
 from app.errors import NotFound
 from app.models import User
 from app.problems import repository as problems_repository
@@ -136,7 +136,8 @@ FRAMEWORK_NAMES = {"jax": "JAX", "numpy": "NumPy", "pytorch": "PyTorch"}
 
 
 @router.get("/problems/{slug}", response_class=HTMLResponse)
-def problem_page(slug: str, request: Request, session: SessionDep) -> HTMLResponse:
+def problem_page(slug: str, request: Request, session: SessionDep,
+                 settings: SettingsDep) -> HTMLResponse:
     user = page_user(request, session)
     try:
         problem, version = visible_problem(session, slug)
@@ -147,7 +148,7 @@ def problem_page(slug: str, request: Request, session: SessionDep) -> HTMLRespon
                  "inputs": [(name, format_value(value)) for name, value in e["inputs"].items()],
                  "expected": format_value(e["expected"])} for e in (version.examples or [])]
     status = submissions_service.progress(session, user).get(problem.slug, "new") if user else None
-    offered, _ = offered_frameworks(version)
+    offered, _ = offered_frameworks(version, settings.enabled_frameworks)
     starters = {"jax": version.starter, **(version.starters or {})}
     data = {"slug": problem.slug, "title": version.title, "starter": version.starter,
             "starters": {f: starters[f] for f in offered}, "frameworks": offered,

@@ -114,3 +114,41 @@ def test_without_torch_installed_pytorch_is_not_offered_and_the_api_says_why(sta
     assert sent.status_code == 422, sent.text
     assert sent.json()["error"] == "framework_unavailable"
     assert "PyTorch is not installed" in sent.json()["detail"]
+
+
+def test_an_operator_can_turn_a_framework_off(db_url, tiny_dirs, grader):
+    # TENSORJUDGE_FRAMEWORKS=jax,numpy: PyTorch is not offered even where torch is installed.
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.models import ProblemVersion, VersionStatus
+    from app.problems import repository
+    from tests.api.conftest import Stack, make_stack
+
+    settings, sessions, engine, *_ = make_stack(db_url, tiny_dirs, grader, with_worker=False,
+                                                frameworks="jax,numpy")
+    try:
+        with TestClient(create_app(settings)) as client:
+            stack = Stack(client, settings, sessions, None)
+            with sessions() as session:  # publish without a worker: mark the version ready
+                version = session.query(ProblemVersion).one()
+                version.status = VersionStatus.READY
+                repository.get_problem(session, "vector-add").current_version_id = version.id
+                session.commit()
+            detail = stack.wait_problem()
+            assert detail["frameworks"] == ["jax", "numpy"]
+            assert "TENSORJUDGE_FRAMEWORKS" in detail["frameworks_unavailable"]["pytorch"]
+            sent = submit(stack, stack.token("ada"), code=TORCH_ADD, framework="pytorch")
+            assert sent.status_code == 422 and sent.json()["error"] == "framework_unavailable"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("value", ["numpy,pytorch", "jax,tensorflow"])
+def test_frameworks_setting_must_hold_jax_and_known_names(value):
+    from pydantic import ValidationError
+
+    from app.config import Settings
+
+    with pytest.raises(ValidationError, match="frameworks"):
+        Settings(frameworks=value)
