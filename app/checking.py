@@ -2,7 +2,8 @@
 
 For each problem: the manifest validates; the reference runs on every case in the
 sandbox twice with identical outputs; every file under ``solutions/`` gets the
-verdict its ``# expect:`` header names; the starter does not pass; the title and the
+verdict its ``# expect:`` header names, graded as the framework its ``# framework:``
+line names (default JAX); no framework's starter passes; the title and the
 starter follow the pack's style (``app.problems.style``).  It also reports
 the tightest tolerance margin: the largest share of the tolerance any correct
 solution used (close to 1 means a correct solution nearly failed).
@@ -28,6 +29,7 @@ from app.grading.verdicts import GradeResult, Verdict
 from app.models import Mode
 from app.problems.manifest import InvalidProblem, Problem, discover, load_problem
 from app.problems.style import lint_directives, title_style_errors
+from sandbox import why_unavailable
 
 
 @dataclass
@@ -80,10 +82,15 @@ def _check_style(report: ProblemReport, problem: Problem) -> None:
     errors = title_style_errors(title)
     report.add("title style", not errors,
                f"{title!r}: {'; '.join(errors)}" if errors else f"{title!r} is in sentence case")
-    lines = lint_directives(problem.starter)
-    report.add("starter comments", not lines,
-               f"lint directives on line {', '.join(map(str, lines))} (configure the linter "
-               "instead; learners read the starter)" if lines else "no lint directives")
+    found = {name: lines for name, lines in
+             [("starter.py", lint_directives(problem.starter))] +
+             [(f"starter_{f}.py", lint_directives(code)) for f, code in problem.starters.items()]
+             if lines}
+    report.add("starter comments", not found,
+               "; ".join(f"lint directives on line {', '.join(map(str, lines))} of {n}"
+                         for n, lines in found.items()) +
+               " (configure the linter instead; learners read the starter)" if found
+               else "no lint directives")
 
 
 def check_problem(grader: Grader, folder: Path, reference_dir: Path,
@@ -96,6 +103,10 @@ def check_problem(grader: Grader, folder: Path, reference_dir: Path,
         report.add("manifest", False, str(exc))
         return report
     report.add("manifest", True, f"{len(problem.cases)} cases")
+    missing = [f for f in problem.manifest.accepted_frameworks if f not in problem.frameworks]
+    report.add("frameworks", True, f"learners may write {', '.join(problem.frameworks)}" + (
+        f" (add {', '.join(f'starter_{f}.py' for f in missing)} to offer "
+        f"{', '.join(missing)} too)" if missing else ""))
     _check_style(report, problem)
     step("reference")
     try:
@@ -111,19 +122,31 @@ def check_problem(grader: Grader, folder: Path, reference_dir: Path,
     for solution in problem.solutions:
         name = str(solution.path.relative_to(folder))
         step(name)
+        unavailable = why_unavailable(solution.framework)
+        if unavailable:  # said, never silently passed over
+            report.add(name, True, f"skipped: {unavailable}")
+            continue
         result = grader.grade(problem, solution.code, Mode.SUBMIT,
-                              stop_on_failure=solution.expect is not Verdict.ACCEPTED)
+                              stop_on_failure=solution.expect is not Verdict.ACCEPTED,
+                              framework=solution.framework)
         ok = result.verdict is solution.expect
         detail = result.verdict.value + ("" if ok else f" (expected {solution.expect.value}; "
                                          f"{_first_failure(result)})")
         report.add(name, ok, detail, result.wall_ms / 1000)
         if solution.expect is Verdict.ACCEPTED and ok:
             _note_margin(report, name, result)
-    step("starter.py")
-    starter = grader.grade(problem, problem.starter, Mode.SUBMIT, stop_on_failure=True)
-    report.add("starter.py", starter.verdict is not Verdict.ACCEPTED,
-               starter.verdict.value + (" (the starter must not pass)"
-                                        if starter.verdict is Verdict.ACCEPTED else ""))
+    for framework in problem.frameworks:
+        name = "starter.py" if framework == "jax" else f"starter_{framework}.py"
+        step(name)
+        unavailable = why_unavailable(framework)
+        if unavailable:
+            report.add(name, True, f"skipped: {unavailable}")
+            continue
+        starter = grader.grade(problem, problem.starter_for(framework), Mode.SUBMIT,
+                               stop_on_failure=True, framework=framework)
+        report.add(name, starter.verdict is not Verdict.ACCEPTED,
+                   starter.verdict.value + (" (the starter must not pass)"
+                                            if starter.verdict is Verdict.ACCEPTED else ""))
     return report
 
 

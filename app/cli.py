@@ -22,6 +22,8 @@ from app.grading.setup import build_grader
 from app.grading.verdicts import GradeResult, Verdict
 from app.models import Mode
 from app.problems.manifest import InvalidProblem, Problem, load_problem
+from app.problems.service import framework_unavailable
+from app.problems.solutions import parse_framework
 from sandbox import IsolationUnavailable
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -105,6 +107,8 @@ def grade(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     problems_dir: ProblemsDir = None,
     reference_dir: ReferenceDir = None,
+    framework: Annotated[str | None, typer.Option(
+        help="jax, numpy or pytorch (default: the file's '# framework:' line, else jax).")] = None,
     show_hidden: Annotated[bool, typer.Option(
         "--show-hidden", help="Also print hidden cases' figures and messages (instructors: "
                               "learners see only what hidden_case_view keeps).")] = False,
@@ -118,15 +122,25 @@ def grade(
         code = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _usage_error(f"cannot read {file}: {exc}") from exc
+    try:
+        framework = framework or parse_framework(code, file)
+    except InvalidProblem as exc:
+        raise _usage_error(str(exc)) from exc
+    if framework not in problem.frameworks:
+        raise _usage_error(f"{slug} accepts {', '.join(problem.frameworks)}, not {framework!r}")
+    why = framework_unavailable(framework, settings.enabled_frameworks)
+    if why:
+        raise _usage_error(f"{framework} cannot be graded here: {why}")
     grader = open_grader(settings)
     try:
-        result = grader.grade(problem, code, Mode(mode))
+        result = grader.grade(problem, code, Mode(mode), framework=framework)
     finally:
         grader.sandbox.close()
     if not show_hidden:
         result = public_result(result)
     if as_json:
-        print(json.dumps({"problem": slug, "mode": mode, **result.to_dict()}, indent=2))
+        print(json.dumps({"problem": slug, "mode": mode, "framework": framework,
+                          **result.to_dict()}, indent=2))
     else:
         print_result(result)
     raise typer.Exit(0 if result.verdict is Verdict.ACCEPTED else 1)

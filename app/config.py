@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sandbox import FRAMEWORKS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +23,10 @@ class Settings(BaseSettings):
         to start with it unless ``development`` is also set.
     development: marks a developer's machine (``TENSORJUDGE_DEVELOPMENT=1``); the only
         thing it permits is ``sandbox_disable_layers``.
+    frameworks: comma-separated frameworks learners may submit in (``jax``, ``numpy``,
+        ``pytorch``; JAX always).  PyTorch is offered only where ``torch`` is installed;
+        leaving it out here also keeps workers from starting (and self-checking) the
+        PyTorch fork server when torch is installed for other reasons.
     time_scale: EMULATED HOSTS ONLY (a VM without hardware virtualisation, ~20-100x
         slower): multiplies every problem's wall- and CPU-time allowances, so verdicts
         stay a property of the code there.  1 everywhere else.
@@ -34,6 +40,7 @@ class Settings(BaseSettings):
     scratch_root: str = "/dev/shm/tensorjudge-scratch"
     sandbox_disable_layers: str = ""
     development: bool = False
+    frameworks: str = "jax,numpy,pytorch"
     time_scale: float = Field(1.0, ge=1.0, le=1000.0)
     database_url: str = ""  # default: SQLite file under data_dir
     max_code_bytes: int = 64 * 1024
@@ -51,6 +58,20 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'tensorjudge.db'}"
+
+    @field_validator("frameworks")
+    @classmethod
+    def _frameworks(cls, value: str) -> str:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in FRAMEWORKS]
+        if unknown or "jax" not in names:
+            raise ValueError(f"frameworks is a comma-separated subset of {', '.join(FRAMEWORKS)} "
+                             f"holding jax (got {value!r})")
+        return ",".join(names)
+
+    @property
+    def enabled_frameworks(self) -> tuple[str, ...]:
+        return tuple(self.frameworks.split(","))
 
     @property
     def disabled_layers(self) -> tuple[str, ...]:

@@ -68,6 +68,12 @@ class InvalidInput(DomainError):
     status, error = 422, "invalid"
 
 
+class FrameworkUnavailable(DomainError):
+    """The problem accepts the framework, but this server cannot run it (not installed)."""
+
+    status, error = 422, "framework_unavailable"
+
+
 class RateLimited(DomainError):
     """Rate limited (see Retry-After): too many failed sign-ins or submissions in a short time."""
 

@@ -142,7 +142,9 @@ class ProblemVersion(Base):
     title: Mapped[str] = mapped_column(String(200))
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)  # validated problem.toml content
     statement: Mapped[str] = mapped_column(Text)
-    starter: Mapped[str] = mapped_column(Text)
+    starter: Mapped[str] = mapped_column(Text)  # JAX's
+    # The other accepted frameworks' starters (None: stored before frameworks existed).
+    starters: Mapped[dict[str, str] | None] = mapped_column(JSON)
     reference: Mapped[str] = mapped_column(Text)
     harness_code: Mapped[str] = mapped_column(Text)
     # Visible cases' inputs and expected outputs, filled in once the reference has run.
@@ -175,6 +177,8 @@ class Submission(Base):
     problem_version_id: Mapped[int] = mapped_column(ForeignKey("problem_versions.id"), index=True)
     mode: Mapped[Mode] = mapped_column(_enum(Mode))
     code: Mapped[str] = mapped_column(Text)
+    # What the code is written in: jax, numpy or pytorch (sandbox.FRAMEWORKS).
+    framework: Mapped[str] = mapped_column(String(16), default="jax", server_default="jax")
     status: Mapped[SubmissionStatus] = mapped_column(_enum(SubmissionStatus),
                                                      default=SubmissionStatus.QUEUED)
     verdict: Mapped[str | None] = mapped_column(String(32))

@@ -63,6 +63,7 @@ def body_of(problem: LoadedProblem) -> dict[str, Any]:
     return {
         "title": m.title, "difficulty": m.difficulty, "tags": list(m.tags),
         "statement": problem.statement, "starter_code": problem.starter,
+        "starters": dict(problem.starters), "frameworks": m.frameworks, "grad": m.grad,
         "solution_code": problem.reference, "entry": m.entry,
         "harness": m.harness if builtin else "call",
         "harness_code": None if builtin else problem.harness_code, "forbid": list(m.forbid),

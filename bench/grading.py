@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/grading.py [--duration 30] [--clients 8] [--problem SLUG]
                                       [--solution FILE] [--other FILE] [--naive-runs 3]
+    .venv/bin/python bench/grading.py --problem conv-transpose2d --framework pytorch
+                                      [--framework-solution FILE] [--latency-runs 30]
 
 Starts ``tensorjudge serve`` (its defaults: SQLite, one embedded worker per CPU) on a
 fresh data directory holding only the chosen problem, waits until the problem's
@@ -20,6 +22,11 @@ expected outputs exist, then measures, all in this one run:
 5. the naive grader: a fresh interpreter per submission that imports JAX, runs the
    reference and the submission on every case with no caches and compares, and the
    ratio of its median to the API's median.
+
+With ``--framework pytorch`` (or ``numpy``) it measures instead, in the same run, a warm
+submission in that framework against the JAX path on the same problem (alternating
+submissions; p50, p95 and the ratio of medians) and prints each fork server's RSS
+(``bench/frameworks.py``); the load and naive phases are skipped.
 
 Every submission's text gets a unique comment, so a cache of results for identical
 code is never what is measured.  Run as root (the sandbox needs it).
@@ -43,6 +50,9 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench import frameworks  # noqa: E402
+
 DEFAULT_SLUG = "flax-transposed-conv-1d"
 
 NAIVE = r'''
@@ -142,12 +152,13 @@ class Client:
         finally:
             conn.close()
 
-    def submit(self, slug: str, code: str) -> tuple[int, float]:
+    def submit(self, slug: str, code: str, framework: str = "jax") -> tuple[int, float]:
         """Submit ``code`` (every case); return (id, seconds until the verdict was seen)."""
         started = time.perf_counter()
         while True:
             status, body = self.request("POST", "/api/submissions",
-                                        {"problem": slug, "mode": "submit", "code": code})
+                                        {"problem": slug, "mode": "submit", "code": code,
+                                         "framework": framework})
             if status != 429:
                 break
             time.sleep(0.05)
@@ -328,7 +339,16 @@ def main() -> None:
     parser.add_argument("--naive-runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=None, help="serve --workers (default: its own)")
     parser.add_argument("--keep", action="store_true", help="keep the data directory and serve.log")
+    parser.add_argument("--framework", choices=("numpy", "pytorch"), default=None,
+                        help="compare this framework's warm submissions with JAX's (see above)")
+    parser.add_argument("--framework-solution", type=Path, default=None,
+                        help="a correct solution in --framework (default: the problem's first)")
     args = parser.parse_args()
+    if args.framework:
+        if args.solution == parser.get_default("solution"):
+            args.solution = ROOT / "reference" / f"{args.problem.replace('-', '_')}.py"
+        args.framework_solution = args.framework_solution or frameworks.default_solution(
+            ROOT, args.problem, args.framework)
     code = args.solution.read_text()
     other = args.other.read_text()
 
@@ -345,6 +365,15 @@ def main() -> None:
         ready_s = time.perf_counter() - started
         sampler.start()
         client = signup(port, f"bench-{uuid.uuid4().hex[:8]}")
+        if args.framework:
+            times = frameworks.compare(client, args.problem, code, args.framework_solution.read_text(),
+                                       args.framework, args.latency_runs)
+            print(f"problem {args.problem}; serve ready after {time.perf_counter() - started:.1f} s; "
+                  f"load now: {load()}")
+            frameworks.report(times, args.framework, frameworks.fork_servers(server.pid), line,
+                              {"jax": args.solution.name, args.framework: args.framework_solution.name})
+            print(f"peak RSS of the server process tree: {sampler.peak / 2**20:.0f} MiB")
+            return
         for i in range(2):  # warm every worker's fork server once
             client.submit(args.problem, f"{code}\n# warm-up {i} {uuid.uuid4().hex}\n")
         runs = [client.submit(args.problem, f"{code}\n# latency run {i} {uuid.uuid4().hex}\n")

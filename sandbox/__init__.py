@@ -13,10 +13,15 @@ timings).  It never compares anything: the expected outputs never enter here.
 ``STACK`` names the numerical stack outputs depend on (cache keys include it);
 ``unsearchable_ancestor`` tells whether the sandbox uid can reach a directory;
 ``die_with_parent`` ties a worker process to the one that started it;
-``builtin_source(name)`` is the code of a built-in harness (``BUILTIN_NAMES``).
+``builtin_source(name)`` is the code of a built-in harness (``BUILTIN_NAMES``);
+``FRAMEWORKS`` are what submissions may be written in (``RunRequest.framework``),
+``available_frameworks()`` those this host can run and ``why_unavailable(f)`` says why
+one cannot (``sandbox/frameworks.py``).
 """
 
 from sandbox.errors import SandboxError
+from sandbox.frameworks import FRAMEWORKS, why_unavailable
+from sandbox.frameworks import available as available_frameworks
 from sandbox.harnesses import BUILTIN_NAMES, builtin_source
 from sandbox.parent import die_with_parent
 from sandbox.selfcheck import IsolationUnavailable, check, unsearchable_ancestor
@@ -33,7 +38,8 @@ from sandbox.types import (
 )
 
 __all__ = [
-    "BUILTIN_NAMES", "STACK", "CaseOutcome", "CaseSpec", "CaseStatus", "IsolationUnavailable",
+    "BUILTIN_NAMES", "FRAMEWORKS", "STACK", "CaseOutcome", "CaseSpec", "CaseStatus", "IsolationUnavailable",
     "Limits", "RunRequest", "RunResult", "Sandbox", "SandboxError", "Termination",
-    "builtin_source", "check", "die_with_parent", "unsearchable_ancestor",
+    "available_frameworks", "builtin_source", "check", "die_with_parent", "unsearchable_ancestor",
+    "why_unavailable",
 ]

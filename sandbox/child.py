@@ -22,6 +22,7 @@ import numpy as np
 
 from sandbox import confine
 from sandbox.forbid import find_forbidden
+from sandbox.frameworks import FOREIGN, RUNTIME, adapt, configure_torch
 from sandbox.parent import die_with_parent
 from sandbox.programs import run_program
 from sandbox.protocol import HEADER, decode_payload, encode_frame
@@ -104,8 +105,15 @@ def _error_fields(exc: BaseException) -> dict[str, str]:
         return {"message": text, "summary": "BaseException"}
 
 
+# How XLA and PyTorch's CPU allocator say an allocation failed (RLIMIT_AS or the cgroup).
+_OUT_OF_MEMORY = ("RESOURCE_EXHAUSTED", "DefaultCPUAllocator: can't allocate memory")
+
+
 def _is_memory_error(exc: BaseException) -> bool:
-    return isinstance(exc, MemoryError) or "RESOURCE_EXHAUSTED" in str(exc)[:500]
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc)[:500]
+    return any(marker in text for marker in _OUT_OF_MEMORY)
 
 
 def _case_inputs(meta: dict[str, Any], arrays: dict[str, np.ndarray], index: int) -> dict[str, Any]:
@@ -209,12 +217,16 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         message = f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}"
         _emit({"type": "compile_error", "message": message, "line": line, "column": column})
         return
+    framework = str(meta.get("framework", "jax"))
     forbidden = find_forbidden(code, meta.get("forbid", []))
-    if forbidden:
-        name, line = forbidden
+    hit = forbidden or find_forbidden(code, FOREIGN[framework])
+    if hit is not None:
+        name, line = hit
+        reason = ("it asks you to build the operation yourself." if forbidden else
+                  f"this submission is written for {framework}; choose the framework "
+                  f"whose library you use.")
         _emit({"type": "compile_error", "line": line, "column": None, "message":
-               f"`{name}` is not allowed in this problem: it asks you to build the "
-               "operation yourself."})
+               f"`{name}` is not allowed in this problem: {reason}"})
         return
 
     harness_ns: dict[str, Any] = {"__name__": "harness"}
@@ -238,7 +250,9 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         _emit({"type": "compile_error", "line": None, "column": None, "message":
                f"your code does not define `{meta['entry']}`, the name this problem calls"})
         return
-    batch = harness_ns.get("batch")
+    entry = adapt(entry, framework, bool(meta.get("grad")))
+    # Only JAX code compiles into one program for every case.
+    batch = harness_ns.get("batch") if framework == "jax" else None
     # A harness with ``batch`` compiles; the supervisor may then run the cases again
     # one step down the execution ladder if compiling runs out of CPU time or memory.
     _emit({"type": "ready", "stdout": import_out.text(), "compiles": callable(batch)})
@@ -304,7 +318,10 @@ def main(settings: dict[str, Any]) -> None:
         confine.apply(settings)
         # Die with the fork server (set after the uid change, which clears it).
         die_with_parent(settings["zygote_pid"])
-        _configure_jax(meta)
+        if RUNTIME[str(meta.get("framework", "jax"))] == "torch":
+            configure_torch()
+        else:
+            _configure_jax(meta)
         run_submission(meta, arrays)
     except confine.ConfinementError as exc:
         with contextlib.suppress(Exception):

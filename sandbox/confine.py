@@ -33,7 +33,8 @@ SYSTEM_READ_PATHS = (
 )
 
 
-KEPT_ENVIRONMENT = frozenset({"XLA_FLAGS", "JAX_PLATFORMS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"})
+KEPT_ENVIRONMENT = frozenset({"XLA_FLAGS", "JAX_PLATFORMS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                              "OMP_NUM_THREADS", "MKL_NUM_THREADS"})
 
 
 class ConfinementError(RuntimeError):

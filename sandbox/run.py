@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.classify import classify, finite, text_of
 from sandbox.clock import RunClock
 from sandbox.errors import SandboxError, ScratchUnavailable
+from sandbox.frameworks import RUNTIME
 from sandbox.layers.cgroups import RunGroup
 from sandbox.layers.scratch import reclaim_tree, remove_tree
 from sandbox.protocol import FrameReader, ProtocolError, decode_payload, encode_frame
@@ -68,6 +69,8 @@ def request_frame(request: RunRequest, limits: Limits, execution: str = "batch")
         "cache_writable": request.cache_writable,
         "output_bytes": limits.output_bytes,
         "execution": execution,
+        "framework": request.framework,
+        "grad": request.grad,
     }
     return encode_frame(meta, arrays)
 
@@ -159,7 +162,7 @@ class Run:
         }
 
     def _spawn_and_watch(self) -> int:
-        zygote = self.sandbox.fork_server()
+        zygote = self.sandbox.fork_server(RUNTIME[self.request.framework])
         request_r, request_w = os.pipe()
         result_r, result_w = os.pipe()
         log_r, log_w = os.pipe()

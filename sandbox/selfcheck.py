@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from sandbox.confine import UID_BASE
+from sandbox.frameworks import RUNTIME, available
 from sandbox.harnesses import builtin_source
 from sandbox.layers import REQUIRED, cgroups, landlock, seccomp_filter
 from sandbox.supervisor import Sandbox
@@ -195,11 +196,13 @@ def _identity_failures(facts: dict[str, int]) -> dict[str, str]:
     return failures
 
 
-def run_probes(sandbox: Sandbox, private_paths: Iterable[str | os.PathLike[str]] = ()) -> dict[str, str]:
+def run_probes(sandbox: Sandbox, private_paths: Iterable[str | os.PathLike[str]] = (),
+               framework: str = "jax") -> dict[str, str]:
     """Run the hostile probes; return ``{probe: what happened}`` for each that escaped.
 
     ``private_paths``: files or directories of the trusted side (reference solutions,
     problems with hidden inputs, the data directory) that no run may read or list.
+    ``framework``: whose fork server the probes run on (each is confined on its own).
     """
     escaped: dict[str, str] = {}
     connections: list[bytes] = []
@@ -244,7 +247,7 @@ def run_probes(sandbox: Sandbox, private_paths: Iterable[str | os.PathLike[str]]
             controllers=cgroups.PROC_FIELDS)
         cases = tuple(CaseSpec(name, {"what": i}) for i, name in enumerate(PROBES))
         request = RunRequest(code=code, harness_code=builtin_source("call"), entry="probe",
-                             cases=cases)
+                             cases=cases, framework=framework)
         try:
             result = sandbox.run(request, Limits(time_s=5.0, memory_mb=1024))
         finally:
@@ -283,19 +286,29 @@ def run_probes(sandbox: Sandbox, private_paths: Iterable[str | os.PathLike[str]]
     return escaped
 
 
-def check(sandbox: Sandbox, private_paths: Iterable[str | os.PathLike[str]] = ()) -> list[str]:
+def check(sandbox: Sandbox, private_paths: Iterable[str | os.PathLike[str]] = (),
+          frameworks: Iterable[str] | None = None) -> list[str]:
     """Raise ``IsolationUnavailable`` unless every required layer works; return them.
 
     A probe may only escape if every layer meant to stop it was disabled by the
     operator (``Sandbox(disabled_layers=...)``, a loudly logged development override).
+    The probes run on the fork server of every runtime ``frameworks`` needs (default:
+    every framework this host can run, so the PyTorch server where torch is installed).
     """
     problems = layer_problems()
     for layer in REQUIRED:
         if layer in problems and layer not in sandbox.disabled_layers:
             raise IsolationUnavailable(layer, problems[layer])
-    escaped = run_probes(sandbox, private_paths)
-    for probe, what in escaped.items():
-        enabled = [layer for layer in _PROBE_LAYERS[probe] if layer not in sandbox.disabled_layers]
-        if enabled:
-            raise IsolationUnavailable(enabled[0], f"hostile probe '{probe}' escaped: {what}")
+    private = list(private_paths)
+    runtimes: dict[str, str] = {}
+    for framework in available() if frameworks is None else frameworks:
+        runtimes.setdefault(RUNTIME[framework], framework)
+    for runtime, framework in runtimes.items():
+        escaped = run_probes(sandbox, private, framework)
+        for probe, what in escaped.items():
+            enabled = [layer for layer in _PROBE_LAYERS[probe]
+                       if layer not in sandbox.disabled_layers]
+            if enabled:
+                raise IsolationUnavailable(
+                    enabled[0], f"hostile probe '{probe}' escaped ({runtime} fork server): {what}")
     return list(sandbox.layers)

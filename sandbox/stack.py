@@ -14,3 +14,7 @@ CHILD_XLA_FLAGS = "--xla_backend_optimization_level=0"
 # Flax derives parameter draws from its own RNG scheme and XLA picks the kernels.
 STACK: tuple[str, ...] = (*(f"{name}=={version(name)}" for name in ("jax", "jaxlib", "flax", "numpy")),
                           f"child XLA_FLAGS={CHILD_XLA_FLAGS}")
+
+# The PyTorch fork server's children compute on one thread, like XLA's CPU client here
+# (``sandbox.frameworks.configure_torch`` sets torch's own counts to match).
+TORCH_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -1,6 +1,8 @@
-"""Trusted side of the sandbox: owns a fork server and runs requests one at a time.
+"""Trusted side of the sandbox: owns its fork servers and runs requests one at a time.
 
-The supervisor never imports JAX and never executes submitted code.  A run's state
+The supervisor never imports JAX or PyTorch and never executes submitted code.  It
+keeps one fork server per runtime (``sandbox/frameworks.py``): the JAX one, and the
+PyTorch one, started on the first PyTorch run only and kept warm after it.  A run's state
 machine is ``sandbox/run.py``; the fork server client ``sandbox/zygote_client.py``;
 the sweep of dead workers' leftovers ``sandbox/sweep.py``.
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from sandbox.classify import internal_result
 from sandbox.errors import SandboxError, ScratchUnavailable
+from sandbox.frameworks import why_unavailable
 from sandbox.layers import REQUIRED
 from sandbox.run import EXECUTION_LADDER, Run
 from sandbox.sweep import sweep_stale_runs
@@ -32,7 +35,7 @@ DEFAULT_SCRATCH_ROOT = "/dev/shm/tensorjudge-scratch"
 
 
 class Sandbox:
-    """Runs untrusted code in confined children of one warm fork server.
+    """Runs untrusted code in confined children of warm fork servers (one per runtime).
 
     One run at a time per instance (a grading worker owns one).  ``disabled_layers``
     is an explicit, loudly logged development override; it is empty by default.
@@ -50,7 +53,7 @@ class Sandbox:
         self.disabled_layers = tuple(disabled_layers)
         self.python = python
         self.max_runs_per_zygote = max_runs_per_zygote
-        self._zygote: ZygoteClient | None = None
+        self._zygotes: dict[str, ZygoteClient] = {}
         self._swept = False
         self._lock = threading.Lock()
         # The fork server dies with the *thread* that started it (PR_SET_PDEATHSIG), so
@@ -79,9 +82,16 @@ class Sandbox:
 
     def close(self) -> None:
         with self._lock:
-            if self._zygote is not None:
-                self._zygote.close()
-                self._zygote = None
+            self._drop_zygotes()
+
+    def _drop_zygotes(self) -> None:
+        zygotes, self._zygotes = self._zygotes, {}
+        for zygote in zygotes.values():
+            zygote.close()
+
+    def fork_server_pids(self) -> dict[str, int]:
+        """The live fork servers' pids by runtime (for benchmarks and tests)."""
+        return {runtime: z.process.pid for runtime, z in self._zygotes.items() if z.alive()}
 
     def __enter__(self) -> Sandbox:
         return self
@@ -89,18 +99,20 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def fork_server(self) -> ZygoteClient:
-        """The live fork server, started (or replaced when dead or worn out) as needed."""
-        zygote = self._zygote
+    def fork_server(self, runtime: str = "jax") -> ZygoteClient:
+        """The live fork server of ``runtime`` ("jax" or "torch"), started (or replaced
+        when dead or worn out) as needed."""
+        zygote = self._zygotes.get(runtime)
         if zygote is not None and (not zygote.alive() or zygote.runs >= self.max_runs_per_zygote):
             zygote.close()
+            del self._zygotes[runtime]
             zygote = None
         if zygote is None:
             if not self._swept:
                 sweep_stale_runs(self.scratch_root, "cgroup" in self.layers)
                 self._swept = True
-            zygote = self._zygote = self._starter.submit(
-                ZygoteClient, self.python, self.zygote_start_s).result()
+            zygote = self._zygotes[runtime] = self._starter.submit(
+                ZygoteClient, self.python, self.zygote_start_s, runtime).result()
         return zygote
 
     def run(self, request: RunRequest, limits: Limits,
@@ -111,6 +123,9 @@ class Sandbox:
         the run stops there and the remaining cases are reported as not run.
         """
         with self._lock:
+            unavailable = why_unavailable(request.framework)
+            if unavailable:
+                return internal_result(request, f"the grader cannot run this: {unavailable}")
             try:
                 return self._run_ladder(request, limits, on_case)
             except ScratchUnavailable as exc:
@@ -118,17 +133,13 @@ class Sandbox:
                 return internal_result(request, f"the grader's sandbox failed: {exc}")
             except (OSError, SandboxError, json.JSONDecodeError) as exc:
                 log.exception("sandbox run failed")
-                if self._zygote is not None:
-                    self._zygote.close()
-                    self._zygote = None
+                self._drop_zygotes()
                 return internal_result(request, f"the grader's sandbox failed: {exc}")
             except BaseException:
                 # Raised by ``on_case`` (e.g. the caller's database went away): the exit
                 # status of the killed child is still unread on the fork server's socket
                 # and would be taken for the next run's reply, so start a fresh one.
-                if self._zygote is not None:
-                    self._zygote.close()
-                    self._zygote = None
+                self._drop_zygotes()
                 raise
 
     def _run_ladder(self, request: RunRequest, limits: Limits,

@@ -63,6 +63,10 @@ class RunRequest:
         (its cgroup's lowest weight, and nice 19), so a learner's run beside it does
         not wait.  Limits are CPU time, so a background run's verdicts do not change.
         It also gives way: ``Sandbox.make_way()`` stops it (``Termination.YIELDED``).
+    framework: what the code is written in, one of ``sandbox.frameworks.FRAMEWORKS``
+        ("jax", "numpy", "pytorch"); it picks the fork server (``pytorch`` runs on its
+        own, started on first use) and how the entry is called (``sandbox/frameworks.py``).
+    grad: PyTorch only: call the entry with autograd on (otherwise under ``no_grad``).
     """
 
     code: str
@@ -73,6 +77,8 @@ class RunRequest:
     cache_dir: str | None = None
     cache_writable: bool = False
     background: bool = False
+    framework: str = "jax"
+    grad: bool = False
 
 
 class CaseStatus(StrEnum):

@@ -1,10 +1,12 @@
-"""Fork server: a process that has imported JAX, Flax and NumPy but never computed.
+"""Fork server: a process that has imported its runtime's libraries but never computed.
 
-Started by the supervisor as ``python -I -m sandbox.zygote FD`` with an empty
-environment and ``/`` as working directory, so it holds no secret and no trusted
-state.  It never initialises the XLA backend: forking after the backend has started
-deadlocks children (absl mutexes held by compile threads).  Each child initialises
-its own backend after confining itself.
+Started by the supervisor as ``python -I -m sandbox.zygote FD PID RUNTIME`` with an
+empty environment and ``/`` as working directory, so it holds no secret and no trusted
+state.  RUNTIME "jax" preloads JAX, Flax and NumPy; "torch" preloads PyTorch and NumPy
+and never imports JAX (``sandbox/frameworks.py``).  It never initialises the XLA
+backend: forking after the backend has started deadlocks children (absl mutexes held
+by compile threads).  Each child initialises its own backend after confining itself.
+The torch server likewise never runs an operation, so no OpenMP pool exists to fork.
 
 Protocol on the SOCK_SEQPACKET socket FD (one JSON message per packet):
     supervisor -> zygote: {"settings": {...}} with three fds attached
@@ -16,31 +18,32 @@ Protocol on the SOCK_SEQPACKET socket FD (one JSON message per packet):
 from __future__ import annotations
 
 import ctypes
+import importlib
 import json
 import os
 import socket
 import sys
 
-# Preloaded once here so each child starts with them imported (copy-on-write).  The
-# export and MLIR modules and SciPy's BLAS/LAPACK (JAX's LAPACK registration) are
-# otherwise imported by every child's first lowering of an exported program
-# (sandbox.programs): ~140 modules read from disk, ~150 ms per run.
-import flax.linen  # noqa: F401
-import jax
-import jax._src.export.serialization  # noqa: F401  (needs flatbuffers)
-import jax.experimental.multihost_utils  # noqa: F401
-import jax.numpy  # noqa: F401
-import jaxlib.mlir.dialects.builtin  # noqa: F401
-import jaxlib.mlir.dialects.mhlo  # noqa: F401
 import numpy  # noqa: F401
 import pyseccomp  # noqa: F401  (find_library runs ldconfig: impossible once confined)
-import scipy.linalg.cython_blas  # noqa: F401
-import scipy.linalg.cython_lapack  # noqa: F401
 
 import sandbox.child
 import sandbox.confine  # noqa: F401
+import sandbox.frameworks  # noqa: F401
 import sandbox.programs  # noqa: F401
 from sandbox.parent import die_with_parent
+
+# Preloaded once here so each child starts with them imported (copy-on-write).  For
+# JAX, the export and MLIR modules and SciPy's BLAS/LAPACK (JAX's LAPACK registration)
+# are otherwise imported by every child's first lowering of an exported program
+# (sandbox.programs): ~140 modules read from disk, ~150 ms per run.
+PRELOAD = {
+    "jax": ("flax.linen", "jax", "jax._src.export.serialization",  # (needs flatbuffers)
+            "jax.experimental.multihost_utils", "jax.numpy", "jaxlib.mlir.dialects.builtin",
+            "jaxlib.mlir.dialects.mhlo", "scipy.linalg.cython_blas",
+            "scipy.linalg.cython_lapack"),
+    "torch": ("torch", "torch.nn", "torch.nn.functional"),
+}
 
 PR_SET_CHILD_SUBREAPER = 36
 MAX_MESSAGE = 1 << 20
@@ -84,10 +87,22 @@ def serve(sock: socket.socket) -> None:
         sock.send(json.dumps({"pid": pid, "status": status, "cpu_seconds": cpu}).encode())
 
 
+def preload(runtime: str) -> None:
+    """Import the runtime's libraries, computing nothing."""
+    for name in PRELOAD[runtime]:
+        importlib.import_module(name)
+    if runtime == "jax":
+        from jax._src import xla_bridge
+
+        assert not xla_bridge.backends_are_initialized(), "backend started in zygote"
+    else:
+        assert "jax" not in sys.modules, "the torch fork server imported JAX"
+
+
 def main() -> None:
     die_with_parent(int(sys.argv[2]))
     ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    assert not jax._src.xla_bridge.backends_are_initialized(), "backend started in zygote"
+    preload(sys.argv[3] if len(sys.argv) > 3 else "jax")
     sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
     sock = socket.socket(fileno=int(sys.argv[1]))
     sock.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())

@@ -1,4 +1,4 @@
-"""The supervisor's side of the fork server (``sandbox/zygote.py``): start it, talk to it."""
+"""The supervisor's side of a fork server (``sandbox/zygote.py``): start it, talk to it."""
 
 from __future__ import annotations
 
@@ -8,21 +8,25 @@ import socket
 import subprocess
 
 from sandbox.errors import SandboxError
-from sandbox.stack import CHILD_XLA_FLAGS
+from sandbox.stack import CHILD_XLA_FLAGS, TORCH_THREAD_ENV
 
 
 class ZygoteClient:
-    """A running fork server and the socket to it."""
+    """A running fork server of one runtime ("jax" or "torch") and the socket to it."""
 
-    def __init__(self, python: str, start_s: float = 120.0):
+    def __init__(self, python: str, start_s: float = 120.0, runtime: str = "jax"):
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.runtime = runtime
         env = {"PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu", "XLA_FLAGS": CHILD_XLA_FLAGS}
+        if runtime == "torch":
+            # One OpenMP/MKL thread, read when torch's pools start (in the child).
+            env.update(TORCH_THREAD_ENV)
         for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if name in os.environ:
                 env[name] = os.environ[name]
         self.process = subprocess.Popen(
             # The fork server never outlives its worker (it sets PDEATHSIG itself).
-            [python, "-I", "-m", "sandbox.zygote", str(child.fileno()), str(os.getpid())],
+            [python, "-I", "-m", "sandbox.zygote", str(child.fileno()), str(os.getpid()), runtime],
             pass_fds=[child.fileno()], env=env, cwd="/", stdin=subprocess.DEVNULL,
         )
         child.close()
@@ -30,7 +34,7 @@ class ZygoteClient:
         self.sock.settimeout(start_s)
         hello = json.loads(self.sock.recv(4096) or b"{}")
         if not hello.get("ready"):
-            raise SandboxError("the fork server did not start")
+            raise SandboxError(f"the {runtime} fork server did not start")
         self.sock.settimeout(None)
         self.runs = 0
 

@@ -51,6 +51,6 @@ stamp=".venv/.tensorjudge-installed"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "setup: installing Python dependencies (pinned in pyproject.toml)"
-    .venv/bin/pip install -q -e '.[test,oracle]'
+    .venv/bin/pip install -q -e '.[test,oracle,pytorch]'
     echo "$want" > "$stamp"
 fi

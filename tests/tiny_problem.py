@@ -1,4 +1,6 @@
-"""A tiny NumPy-only problem ("vector-add") for fast tests of the machinery."""
+"""A tiny problem ("vector-add", NumPy reference) for fast tests of the machinery.
+
+It offers every framework: JAX (``starter.py``), NumPy and PyTorch (their starters)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,10 @@ def write_tiny_problem(root: Path) -> tuple[Path, Path]:
     (folder / "problem.toml").write_text(TINY_MANIFEST)
     (folder / "statement.md").write_text("Add two vectors $a + b$.\n")
     (folder / "starter.py").write_text("def add(a, b):\n    raise NotImplementedError\n")
+    (folder / "starter_numpy.py").write_text(
+        "import numpy as np\n\n\ndef add(a, b):\n    raise NotImplementedError\n")
+    (folder / "starter_pytorch.py").write_text(
+        "import torch\n\n\ndef add(a, b):\n    raise NotImplementedError\n")
     (root / "reference").mkdir()
     (root / "reference" / "vector_add.py").write_text(TINY_REFERENCE)
     return root / "problems", root / "reference"

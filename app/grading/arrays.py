@@ -1,5 +1,5 @@
 """Output arrays on the trusted side: cached as one atomic .npz per version (or mistake),
-and cut down to plain lists for a plot."""
+and cut down to the values a wrong answer's plot shows."""
 
 from __future__ import annotations
 

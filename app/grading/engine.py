@@ -247,9 +247,11 @@ class Grader:
     def grade(self, problem: Problem, code: str, mode: Mode = Mode.SUBMIT,
               on_case: Callable[[CaseResult], None] | None = None,
               stop_on_failure: bool = False, defer_mistakes: bool = False,
-              background: bool = False) -> GradeResult:
+              background: bool = False, framework: str = "jax") -> GradeResult:
         """Grade ``code``: mode "run" uses the visible cases, "submit" all of them.
 
+        ``framework``: what ``code`` is written in (``sandbox.FRAMEWORKS``); every
+        framework is judged against the same (JAX) reference outputs.
         ``stop_on_failure`` ends the run at the first non-accepted case (the overall
         verdict is already decided then); later cases are reported as not run.
         ``defer_mistakes``: never wait for known mistakes' outputs; a wrong answer
@@ -294,8 +296,13 @@ class Grader:
                            CaseResult(cases[index].name, cases[index].visible,
                                       Verdict.INTERNAL_ERROR, failed.message))
                 continue
-            log_text = self._run_group(problem, code, cases, group, expected, limits, results,
-                                       finish, stop_on_failure, background)
+            request = RunRequest(
+                code=code, harness_code=problem.harness_code, entry=problem.manifest.entry,
+                cases=_specs([cases[i] for i in group]), forbid=tuple(problem.manifest.forbid),
+                cache_dir=self.xla_cache_for(problem), cache_writable=False, background=background,
+                framework=framework, grad=problem.manifest.grad)
+            log_text = self._run_group(problem, request, cases, group, expected, limits, results,
+                                       finish, stop_on_failure)
             if cases[group[0]].visible:
                 stdout = log_text  # the raw output of a process that saw only visible inputs
             stopped = stop_on_failure and any(
@@ -309,20 +316,16 @@ class Grader:
         return GradeResult(verdict=overall_verdict(ordered), cases=ordered, stdout=stdout,
                            wall_ms=(time.monotonic() - started) * 1000, hints_pending=pending)
 
-    def _run_group(self, problem: Problem, code: str, cases: Sequence[Case], group: list[int],
-                   expected: dict[str, np.ndarray], limits: Limits, results: dict[int, CaseResult],
+    def _run_group(self, problem: Problem, request: RunRequest, cases: Sequence[Case],
+                   group: list[int], expected: dict[str, np.ndarray], limits: Limits,
+                   results: dict[int, CaseResult],
                    finish: Callable[[int, CaseOutcome, CaseResult], None],
-                   stop_on_failure: bool, background: bool) -> str:
+                   stop_on_failure: bool) -> str:
         """Run the cases ``group`` indexes in one sandboxed process; returns its raw output.
 
         ``finish`` records each case in ``results``; cases the run never reached take
         the verdict of the case that ended it (or the verdict so far, after a stop).
         """
-        request = RunRequest(
-            code=code, harness_code=problem.harness_code, entry=problem.manifest.entry,
-            cases=_specs([cases[i] for i in group]), forbid=tuple(problem.manifest.forbid),
-            cache_dir=self.xla_cache_for(problem), cache_writable=False, background=background,
-        )
 
         def judge(local: int, outcome: CaseOutcome) -> bool:
             index = group[local]

@@ -6,7 +6,7 @@ import logging
 
 from app.config import Settings
 from app.grading.engine import Grader
-from sandbox import IsolationUnavailable, Sandbox, check
+from sandbox import IsolationUnavailable, Sandbox, available_frameworks, check
 
 log = logging.getLogger("tensorjudge.worker")
 
@@ -28,7 +28,8 @@ def build_grader(settings: Settings) -> Grader:
         grader = Grader(sandbox, settings.data_dir, time_scale=settings.time_scale)
         # The probe also tries to read these: the trusted side's private files.
         check(sandbox, private_paths=[settings.reference_dir, settings.problems_dir,
-                                      grader.expected_dir])
+                                      grader.expected_dir],
+              frameworks=[f for f in settings.enabled_frameworks if f in available_frameworks()])
     except BaseException:
         sandbox.close()
         raise

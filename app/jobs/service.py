@@ -107,7 +107,7 @@ class JobService:
             version = session.get(ProblemVersion, submission.problem_version_id)
             assert version is not None
             problem = self.with_mistakes(session, version.id, version.problem_id)
-            code, mode = submission.code, submission.mode
+            code, mode, framework = submission.code, submission.mode, submission.framework
         context = {"submission": submission_id, "problem": problem.slug, "version": version.version,
                    "worker": self.worker_id, "job": claim.job_id,
                    "queue_ms": round((started_at - created).total_seconds() * 1000, 1)}
@@ -119,6 +119,7 @@ class JobService:
             return
         try:
             result = self.grader.grade(problem, code, mode, defer_mistakes=True,
+                                       framework=framework,
                                        on_case=self._case_streamer(claim, submission_id, lease))
         except ReferenceFailed as exc:
             log.error("reference failed while grading submission %s: %s", submission_id, exc)

@@ -90,7 +90,7 @@ def follow_hints(jobs: JobService, claim: Claim, lease: Lease) -> None:
         assert submission is not None
         version, _ = repository.version_with_slug(session, submission.problem_version_id)
         problem = jobs.with_mistakes(session, version.id, version.problem_id)
-        code, mode = submission.code, submission.mode
+        code, mode, framework = submission.code, submission.mode, submission.framework
         if claim.attempts > MAX_HINT_ATTEMPTS:  # the worker died each time: hints stay as they are
             _finish(jobs, session, claim, submission)
             return
@@ -101,7 +101,7 @@ def follow_hints(jobs: JobService, claim: Claim, lease: Lease) -> None:
                 session, repository.lock_owned(session, claim.job_id, jobs.worker_id), HINTS_WAIT_S)
             session.commit()
             return
-    result = jobs.grader.grade(problem, code, mode, background=True)
+    result = jobs.grader.grade(problem, code, mode, background=True, framework=framework)
     with jobs.sessions() as session:
         job = repository.lock_owned(session, claim.job_id, jobs.worker_id)
         submission = session.get(Submission, claim.submission_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
+from app.config import Settings
 from app.deps import InstructorUser, SessionDep, SessionsDep, SettingsDep
 from app.errors import InvalidInput
 from app.models import ProblemVersion
@@ -27,11 +28,15 @@ def _summary(slug: str, version: ProblemVersion, status: str = "ready") -> Probl
                           tags=manifest.get("tags", []), version=version.version, status=status)
 
 
-def _detail(slug: str, version: ProblemVersion) -> ProblemDetail:
+def _detail(slug: str, version: ProblemVersion, settings: Settings) -> ProblemDetail:
     manifest = version.manifest
+    offered, unavailable = service.offered_frameworks(version, settings.enabled_frameworks)
+    starters = {"jax": version.starter, **(version.starters or {})}
     return ProblemDetail(
         **_summary(slug, version).model_dump(), statement=version.statement,
-        starter_code=version.starter, entry=manifest["entry"], tolerance=manifest["tolerance"],
+        starter_code=version.starter, frameworks=offered,
+        starters={f: starters[f] for f in offered}, frameworks_unavailable=unavailable,
+        entry=manifest["entry"], tolerance=manifest["tolerance"],
         limits=manifest["limits"], examples=[Example(**e) for e in (version.examples or [])],
     )
 
@@ -44,10 +49,10 @@ def list_problems(session: SessionDep) -> list[ProblemSummary]:
 
 
 @router.get("/{slug}", response_model=ProblemDetail)
-def get_problem(slug: str, session: SessionDep) -> ProblemDetail:
+def get_problem(slug: str, session: SessionDep, settings: SettingsDep) -> ProblemDetail:
     """Statement, starter code and the visible examples with their expected outputs."""
     problem, version = service.visible_problem(session, slug)
-    return _detail(problem.slug, version)
+    return _detail(problem.slug, version, settings)
 
 
 @router.post("", status_code=201, response_model=ProblemDetail)
@@ -58,7 +63,7 @@ async def create_problem(body: ProblemCreate, _: InstructorUser, sessions: Sessi
         raise InvalidInput("slug is required")
     version = await run_in_threadpool(service.publish, sessions, body.slug, body,
                                       settings.validation_timeout_s, False)
-    return _detail(body.slug, version)
+    return _detail(body.slug, version, settings)
 
 
 @router.put("/{slug}", response_model=ProblemDetail)
@@ -69,7 +74,7 @@ async def update_problem(slug: str, body: ProblemCreate, _: InstructorUser, sess
         raise InvalidInput("the slug in the body differs from the URL")
     version = await run_in_threadpool(service.publish, sessions, slug, body,
                                       settings.validation_timeout_s, True)
-    return _detail(slug, version)
+    return _detail(slug, version, settings)
 
 
 @router.delete("/{slug}", status_code=204)

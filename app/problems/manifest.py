@@ -4,9 +4,14 @@ Folder layout::
 
     problems/<slug>/problem.toml      manifest (schema below)
     problems/<slug>/statement.md      Markdown with $...$ math
-    problems/<slug>/starter.py        shown in the editor; must not pass
+    problems/<slug>/starter.py        shown in the editor (JAX); must not pass
+    problems/<slug>/starter_<framework>.py   the starter for each other accepted
+                                      framework (starter_numpy.py, starter_pytorch.py);
+                                      a framework is offered only with its starter
     problems/<slug>/harness.py        optional custom harness (``harness = "harness.py"``)
-    problems/<slug>/solutions/{correct,wrong}/*.py   first line ``# expect: <verdict>``
+    problems/<slug>/solutions/{correct,wrong}/*.py   first line ``# expect: <verdict>``;
+                                      ``# framework: pytorch`` (or numpy) in the first
+                                      five lines for code not written in JAX
     reference/<slug_with_underscores>.py             the reference solution
 
 Every validation error names the file and the field, e.g.
@@ -27,19 +32,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from app.grading.compare import NanPolicy
 from app.grading.formulas import FormulaError, parse_formula
 from app.grading.hints import HintRules, ShapeRule
-from app.grading.verdicts import Verdict
 from app.models import Mode
 from app.problems.inputs import InputError, expand
 from app.problems.mistakes import CATEGORIES, KnownMistake
+from app.problems.solutions import InvalidProblem, Solution, load_solutions, pack_mistakes
 from sandbox import BUILTIN_NAMES, builtin_source
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class InvalidProblem(ValueError):
-    """A problem folder or manifest is invalid; the message names file and field."""
 
 
 class _Strict(BaseModel):
@@ -141,12 +142,22 @@ class Hints(_Strict):
             notes=dict(self.notes))
 
 
+Framework = Literal["jax", "numpy", "pytorch"]
+
+
 class Manifest(_Strict):
     title: str = Field(min_length=1, max_length=200)
     difficulty: Literal["easy", "medium", "hard"]
     tags: list[str] = []
     entry: str
     harness: str = "call"
+    # What learners may write in (default: see ``accepted_frameworks``).  The reference
+    # is always JAX; every framework is graded on the same cases against its outputs.
+    frameworks: list[Framework] | None = Field(None, min_length=1, max_length=3)
+    # PyTorch submissions run with autograd on (the problem is about gradients).
+    grad: bool = False
+    # Fully qualified names from any framework (jax.lax.conv_transpose,
+    # torch.nn.functional.conv_transpose2d, ...), forbidden whatever the framework.
     forbid: list[str] = []
     tolerance: Tolerance = Tolerance()
     limits: ProblemLimits = ProblemLimits()
@@ -167,6 +178,20 @@ class Manifest(_Strict):
             raise ValueError(f"harness is one of {', '.join(BUILTIN_NAMES)} or a .py file "
                              "in the problem folder")
         return value
+
+    @field_validator("frameworks")
+    @classmethod
+    def _frameworks(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("frameworks are listed once each")
+        return value
+
+    @property
+    def accepted_frameworks(self) -> tuple[str, ...]:
+        """JAX only for Flax-module problems; JAX, NumPy and PyTorch for array functions."""
+        if self.frameworks is not None:
+            return tuple(self.frameworks)
+        return ("jax",) if self.harness == "flax_module" else ("jax", "numpy", "pytorch")
 
     @field_validator("cases")
     @classmethod
@@ -191,17 +216,6 @@ class Case:
 
 
 @dataclass(frozen=True)
-class Solution:
-    """A file under ``solutions/`` with the verdict it must get."""
-
-    path: Path
-    expect: Verdict
-    mistake: str | None
-    code: str
-    label: str | None = None  # ``# label: <category>`` (see app.problems.mistakes.CATEGORIES)
-
-
-@dataclass(frozen=True)
 class Problem:
     """A loaded, validated problem version."""
 
@@ -215,14 +229,30 @@ class Problem:
     solutions: tuple[Solution, ...] = field(default=())
     # Wrong solutions whose outputs hints match against (see app.grading.hints).
     mistakes: tuple[KnownMistake, ...] = field(default=())
+    # The starter of every accepted framework other than JAX (``starter`` is JAX's).
+    starters: dict[str, str] = field(default_factory=dict)
+
+    def starter_for(self, framework: str) -> str:
+        return self.starter if framework == "jax" else self.starters.get(framework, "")
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        """The accepted frameworks that have a starter (a version stored before
+        frameworks existed has none but JAX's, and accepts JAX only, as it did)."""
+        return tuple(f for f in self.manifest.accepted_frameworks
+                     if f == "jax" or f in self.starters)
 
     @property
     def fingerprint(self) -> str:
         """Hash of everything that defines this version's expected outputs and cases."""
         digest = hashlib.sha256()
-        # A manifest without hints hashes as before hints existed (caches stay valid).
-        unhinted = self.manifest.hints == Hints()
-        manifest = self.manifest.model_dump_json(exclude={"hints"} if unhinted else None)
+        # A manifest without hints (or without framework settings) hashes as before
+        # those existed (caches stay valid): the learner's framework never changes
+        # the expected outputs.
+        exclude = {name for name, default in (("hints", Hints()), ("frameworks", None),
+                                              ("grad", False))
+                   if getattr(self.manifest, name) == default}
+        manifest = self.manifest.model_dump_json(exclude=exclude or None)
         for part in (self.slug, manifest, self.reference,
                      self.harness_code):
             digest.update(part.encode())
@@ -271,45 +301,17 @@ def parse_manifest(text: str, origin: str) -> Manifest:
         raise InvalidProblem(f"{origin}: {_error_path(first['loc'])}: {first['msg']}") from exc
 
 
-def parse_label(code: str, path: Path) -> str | None:
-    """An optional ``# label: <category>`` in the first five lines (hint vocabulary)."""
-    for line in code.splitlines()[:5]:
-        found = re.match(r"^#\s*label:\s*(\S+)\s*$", line)
-        if found:
-            if found.group(1) not in CATEGORIES:
-                raise InvalidProblem(f"{path}: label {found.group(1)!r} is not one of "
-                                     f"{', '.join(CATEGORIES)}")
-            return found.group(1)
-    return None
-
-
-def pack_mistakes(solutions: tuple[Solution, ...]) -> tuple[KnownMistake, ...]:
-    """Wrong solutions with a ``# mistake:`` line that can produce outputs."""
-    return tuple(KnownMistake(s.path.name, s.code, s.mistake, s.label or "other")
-                 for s in solutions
-                 if s.mistake and s.expect in (Verdict.WRONG_ANSWER, Verdict.RUNTIME_ERROR))
-
-
-def parse_header(code: str, path: Path) -> tuple[Verdict, str | None]:
-    """Read ``# expect: <verdict>`` (first line) and an optional ``# mistake: ...``."""
-    lines = code.splitlines()
-    match = re.match(r"^#\s*expect:\s*(\w+)\s*$", lines[0]) if lines else None
-    if not match:
-        raise InvalidProblem(f"{path}: first line must be '# expect: <verdict>'")
-    try:
-        expect = Verdict(match.group(1))
-    except ValueError as exc:
-        raise InvalidProblem(f"{path}: unknown verdict {match.group(1)!r}") from exc
-    mistake = None
-    for line in lines[1:5]:
-        found = re.match(r"^#\s*mistake:\s*(.+)$", line)
-        if found:
-            mistake = found.group(1).strip()
-    return expect, mistake
-
-
 def reference_path(folder: Path, reference_dir: Path) -> Path:
     return reference_dir / f"{folder.name.replace('-', '_')}.py"
+
+
+def _starters(folder: Path, manifest: Manifest) -> dict[str, str]:
+    """``starter_<framework>.py`` of every accepted framework but JAX: required when the
+    manifest lists ``frameworks``; with the default list, a framework without its
+    starter is simply not offered (``Problem.frameworks``)."""
+    return {f: _read(folder / f"starter_{f}.py") for f in manifest.accepted_frameworks
+            if f != "jax" and (manifest.frameworks is not None
+                               or (folder / f"starter_{f}.py").exists())}
 
 
 def load_problem(folder: Path, reference_dir: Path | None = None) -> Problem:
@@ -326,14 +328,7 @@ def load_problem(folder: Path, reference_dir: Path | None = None) -> Problem:
     else:
         harness_code = _read(folder / manifest.harness)
     cases = expand_cases(manifest)
-    solutions = []
-    for kind in ("correct", "wrong"):
-        for path in sorted((folder / "solutions" / kind).glob("*.py")):
-            code = _read(path)
-            expect, mistake = parse_header(code, path)
-            if (kind == "correct") != (expect is Verdict.ACCEPTED):
-                raise InvalidProblem(f"{path}: a {kind} solution cannot expect {expect.value}")
-            solutions.append(Solution(path, expect, mistake, code, parse_label(code, path)))
+    solutions = load_solutions(folder, manifest.accepted_frameworks)
     return Problem(
         slug=slug,
         manifest=manifest,
@@ -342,8 +337,9 @@ def load_problem(folder: Path, reference_dir: Path | None = None) -> Problem:
         reference=_read(reference_path(folder, reference_dir)),
         harness_code=harness_code,
         cases=cases,
-        solutions=tuple(solutions),
-        mistakes=pack_mistakes(tuple(solutions)),
+        solutions=solutions,
+        mistakes=pack_mistakes(solutions),
+        starters=_starters(folder, manifest),
     )
 
 

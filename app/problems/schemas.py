@@ -34,6 +34,13 @@ class ProblemCreate(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=20)
     statement: str = Field(max_length=200_000)
     starter_code: str = Field("", max_length=65_536)
+    starters: dict[Literal["numpy", "pytorch"], str] = Field(
+        default_factory=dict, description="the starter of each framework besides JAX; a framework "
+                                          "is offered only with its starter")
+    frameworks: list[Literal["jax", "numpy", "pytorch"]] | None = Field(
+        None, min_length=1, max_length=3, description="accepted frameworks (default: JAX for a "
+                                                      "Flax module, JAX, NumPy and PyTorch otherwise)")
+    grad: bool = Field(False, description="PyTorch submissions run with autograd on")
     solution_code: str = Field(min_length=1, max_length=65_536)
     entry: str = Field(max_length=100)
     harness: Literal["call", "flax_module"] = "call"
@@ -63,7 +70,15 @@ class Example(BaseModel):
 
 class ProblemDetail(ProblemSummary):
     statement: str
-    starter_code: str
+    starter_code: str = Field(description="the JAX starter")
+    frameworks: list[str] = Field(
+        ["jax"], description="what a submission may be written in here (POST /api/submissions "
+                             "`framework`): accepted by the problem and installed on this server")
+    starters: dict[str, str] = Field(
+        default_factory=dict, description="the starter of each offered framework")
+    frameworks_unavailable: dict[str, str] = Field(
+        default_factory=dict, description="frameworks the problem accepts that this server "
+                                          "cannot run, each with the reason")
     entry: str
     tolerance: dict[str, Any]
     limits: dict[str, Any]

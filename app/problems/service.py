@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.errors import Conflict, InvalidInput, NotFound, Unavailable
+from app.errors import Conflict, FrameworkUnavailable, InvalidInput, NotFound, Unavailable
 from app.jobs import repository as jobs
 from app.jobs import warming
 from app.models import KnownMistakeRow, ProblemRow, ProblemVersion, User, VersionStatus
@@ -25,8 +25,8 @@ from app.problems.manifest import (
 )
 from app.problems.mistakes import CATEGORIES, KnownMistake
 from app.problems.schemas import MistakeCreate, ProblemCreate
-from app.problems.versions import version_fields
-from sandbox import builtin_source
+from app.problems.versions import frameworks_of, version_fields
+from sandbox import FRAMEWORKS, builtin_source, why_unavailable
 
 log = logging.getLogger("tensorjudge.problems")
 
@@ -43,6 +43,7 @@ def add_version(session: Session, slug: str, loaded: Problem) -> ProblemVersion 
     # (a typo fixed in a course repository) is a new version too, graded the same.
     if latest is not None and latest.fingerprint == loaded.fingerprint and \
             latest.statement == loaded.statement and latest.starter == loaded.starter and \
+            (latest.starters or {}) == loaded.starters and \
             latest.status is not VersionStatus.REJECTED:
         return None
     number = repository.next_version_number(session, problem.id)
@@ -143,7 +144,10 @@ def build_problem(body: ProblemCreate, slug: str) -> Problem:
         "entry": body.entry, "forbid": body.forbid,
         "harness": "flax_module" if body.harness == "flax_module" else "call",
         "tolerance": body.tolerance.model_dump(), "cases": [c.model_dump() for c in body.cases],
+        "grad": body.grad,
     }
+    if body.frameworks is not None:
+        data["frameworks"] = body.frameworks
     if body.limits is not None:
         data["limits"] = body.limits.model_dump()
     try:
@@ -153,9 +157,11 @@ def build_problem(body: ProblemCreate, slug: str) -> Problem:
         raise InvalidInput(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from exc
     harness_code = body.harness_code or builtin_source(manifest.harness)
     cases = expand_cases(manifest)
+    starters: dict[str, str] = {f: code for f, code in body.starters.items()
+                                if f in manifest.accepted_frameworks}
     return Problem(slug=slug, manifest=manifest, statement=body.statement,
                          starter=body.starter_code, reference=body.solution_code,
-                         harness_code=harness_code, cases=cases)
+                         harness_code=harness_code, cases=cases, starters=starters)
 
 
 def wait_for_validation(sessions: sessionmaker, version_id: int, timeout_s: float) -> ProblemVersion:
@@ -211,6 +217,37 @@ def visible_problem(session: Session, slug: str) -> tuple[ProblemRow, ProblemVer
     assert version is not None
     return problem, version
 
+
+
+def framework_unavailable(framework: str, enabled: tuple[str, ...]) -> str | None:
+    """Why this server does not grade ``framework`` (not installed, or turned off), or None."""
+    if framework in FRAMEWORKS and framework not in enabled:
+        return "turned off on this server (TENSORJUDGE_FRAMEWORKS)"
+    return why_unavailable(framework)
+
+
+def offered_frameworks(version: ProblemVersion, enabled: tuple[str, ...] = FRAMEWORKS
+                       ) -> tuple[list[str], dict[str, str]]:
+    """The version's frameworks this server can run, and why it cannot run the others."""
+    offered, unavailable = [], {}
+    for framework in frameworks_of(version):
+        why = framework_unavailable(framework, enabled)
+        if why:
+            unavailable[framework] = why
+        else:
+            offered.append(framework)
+    return offered, unavailable
+
+
+def check_framework(slug: str, version: ProblemVersion, framework: str,
+                    enabled: tuple[str, ...] = FRAMEWORKS) -> None:
+    """422 unless the version accepts ``framework`` and this server can run it."""
+    accepted = frameworks_of(version)
+    if framework not in accepted:
+        raise InvalidInput(f"problem '{slug}' accepts {', '.join(accepted)}, not {framework}")
+    why = framework_unavailable(framework, enabled)
+    if why:
+        raise FrameworkUnavailable(f"{framework} cannot be graded here: {why}")
 
 
 def archive(session: Session, slug: str) -> None:

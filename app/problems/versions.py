@@ -14,7 +14,8 @@ def problem_from_version(slug: str, version: ProblemVersion) -> Problem:
     cases = expand_cases(manifest)
     return Problem(slug=slug, manifest=manifest, statement=version.statement,
                    starter=version.starter, reference=version.reference,
-                   harness_code=version.harness_code, cases=cases)
+                   harness_code=version.harness_code, cases=cases,
+                   starters=dict(version.starters or {}))
 
 
 def version_fields(problem: Problem) -> dict[str, Any]:
@@ -25,6 +26,13 @@ def version_fields(problem: Problem) -> dict[str, Any]:
         "manifest": problem.manifest.model_dump(mode="json"),
         "statement": problem.statement,
         "starter": problem.starter,
+        "starters": dict(problem.starters),
         "reference": problem.reference,
         "harness_code": problem.harness_code,
     }
+
+
+def frameworks_of(version: ProblemVersion) -> tuple[str, ...]:
+    """The frameworks a stored version accepts (those with a starter; see ``Problem``)."""
+    accepted = Manifest.model_validate(version.manifest).accepted_frameworks
+    return tuple(f for f in accepted if f == "jax" or f in (version.starters or {}))

@@ -52,7 +52,8 @@ def history(user: CurrentUser, session: SessionDep, problem: str | None = Query(
     items = [SubmissionListItem(id=s.id, problem=slug, version=version, mode=s.mode.value,
                                 status=s.status.value, verdict=s.verdict, passed=s.passed,
                                 total=s.total, created_at=s.created_at,
-                                assignment=s.assignment_id, late=s.late) for s, slug, version in rows]
+                                framework=s.framework, assignment=s.assignment_id,
+                                late=s.late) for s, slug, version in rows]
     return SubmissionPage(items=items, page=page, per_page=per_page, total=total)
 
 

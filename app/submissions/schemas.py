@@ -17,6 +17,9 @@ class SubmissionCreate(BaseModel):
     problem: StorableText = Field(min_length=1, max_length=64)
     code: StorableText
     mode: Mode = Mode.SUBMIT
+    framework: Literal["jax", "numpy", "pytorch"] = Field(
+        "jax", description="what the code is written in; the problem lists the frameworks it "
+                           "accepts and this server can run (GET /api/problems/{slug})")
     assignment: int | None = Field(
         None, ge=1, le=2**63 - 1,
         description="the assignment this attempt is for (default: the open assignment holding "
@@ -83,6 +86,7 @@ class SubmissionOut(BaseModel):
     created_at: AwareDatetime
     finished_at: AwareDatetime | None
     code: str | None = None
+    framework: str = Field("jax", description="what the code is written in")
     assignment: int | None = None
     late: bool = Field(False, description="made after the assignment's due time")
     username: str | None = Field(None, description="the author (course staff views)")
@@ -101,6 +105,7 @@ class SubmissionListItem(BaseModel):
     passed: int | None
     total: int | None
     created_at: AwareDatetime
+    framework: str = "jax"
     assignment: int | None = None
     late: bool = False
 

@@ -12,7 +12,7 @@ from app.errors import NotFound, PayloadTooLarge, RateLimited
 from app.grading.disclosure import hidden_case_view
 from app.jobs import repository as jobs
 from app.models import Mode, Role, Submission, User
-from app.problems.service import visible_problem
+from app.problems.service import check_framework, visible_problem
 from app.submissions import repository
 from app.submissions.schemas import CaseOut, SubmissionCreate, SubmissionOut
 
@@ -23,6 +23,7 @@ def submit(session: Session, settings: Settings, user: User, body: SubmissionCre
     if size > settings.max_code_bytes:
         raise PayloadTooLarge(f"code is {size} bytes; the limit is {settings.max_code_bytes}")
     problem, version = visible_problem(session, body.problem)
+    check_framework(body.problem, version, body.framework, settings.enabled_frameworks)
     assignment_id, late = courses.record_assignment(session, user, problem.id, body.assignment)
     since = datetime.now(UTC) - timedelta(minutes=1)
     if repository.recent_count(session, user.id, since) >= settings.submissions_per_minute:
@@ -30,7 +31,7 @@ def submit(session: Session, settings: Settings, user: User, body: SubmissionCre
     if jobs.depth(session) >= settings.max_queue_depth:
         raise RateLimited("the grading queue is full; try again shortly", 5)
     submission = Submission(user_id=user.id, problem_version_id=version.id, mode=Mode(body.mode),
-                            code=body.code, assignment_id=assignment_id, late=late)
+                            code=body.code, framework=body.framework, assignment_id=assignment_id, late=late)
     session.add(submission)
     session.flush()
     jobs.enqueue_grade(session, submission.id)
@@ -71,6 +72,7 @@ def view(session: Session, submission: Submission, slug: str, version: int,
         cases=[case_out(r) for r in repository.case_rows(session, submission.id)],
         stdout=submission.stdout or "", created_at=submission.created_at,
         finished_at=submission.finished_at, code=submission.code if with_code else None,
+        framework=submission.framework,
         assignment=submission.assignment_id, late=submission.late,
         hints_pending=submission.hints_pending,
     )

@@ -20,11 +20,11 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app.auth import service as auth_service
-from app.deps import SESSION_COOKIE, SessionDep
+from app.deps import SESSION_COOKIE, SessionDep, SettingsDep
 from app.errors import NotFound
 from app.models import User
 from app.problems import repository as problems_repository
-from app.problems.service import visible_problem
+from app.problems.service import offered_frameworks, visible_problem
 from app.submissions import service as submissions_service
 from app.web.render import format_value, highlight_css, statement_html
 
@@ -132,8 +132,12 @@ def sign_up(request: Request, session: SessionDep, next_url: NextUrl = None) -> 
                  next_url=safe_next(next_url))
 
 
+FRAMEWORK_NAMES = {"jax": "JAX", "numpy": "NumPy", "pytorch": "PyTorch"}
+
+
 @router.get("/problems/{slug}", response_class=HTMLResponse)
-def problem_page(slug: str, request: Request, session: SessionDep) -> HTMLResponse:
+def problem_page(slug: str, request: Request, session: SessionDep,
+                 settings: SettingsDep) -> HTMLResponse:
     user = page_user(request, session)
     try:
         problem, version = visible_problem(session, slug)
@@ -144,10 +148,14 @@ def problem_page(slug: str, request: Request, session: SessionDep) -> HTMLRespon
                  "inputs": [(name, format_value(value)) for name, value in e["inputs"].items()],
                  "expected": format_value(e["expected"])} for e in (version.examples or [])]
     status = submissions_service.progress(session, user).get(problem.slug, "new") if user else None
+    offered, _ = offered_frameworks(version, settings.enabled_frameworks)
+    starters = {"jax": version.starter, **(version.starters or {})}
     data = {"slug": problem.slug, "title": version.title, "starter": version.starter,
+            "starters": {f: starters[f] for f in offered}, "frameworks": offered,
             "user": user.username if user else None, "tolerance": manifest["tolerance"],
             "examples": len(examples)}
     return _page(request, "problem.html", user, problem=problem, version=version,
+                 frameworks=[(f, FRAMEWORK_NAMES[f]) for f in offered],
                  difficulty=manifest["difficulty"], tags=manifest.get("tags", []), problem_status=status,
                  statement=statement_html(version.statement), examples=examples, data=data)
 

@@ -7,7 +7,15 @@ import { Results, scrollRegion } from "./results.js";
 
 const POLL_MS = 500;
 const data = JSON.parse(document.getElementById("page-data").textContent);
-const draftKey = `tensorjudge:draft:${data.user || "anonymous"}:${data.slug}`;
+const keyBase = `tensorjudge:draft:${data.user || "anonymous"}:${data.slug}`;
+// One draft per framework (JAX keeps the key drafts had before frameworks existed).
+const draftKey = (framework) => (framework === "jax" ? keyBase : `${keyBase}:${framework}`);
+const frameworkKey = `tensorjudge:framework:${data.user || "anonymous"}:${data.slug}`;
+const frameworks = data.frameworks?.length ? data.frameworks : ["jax"];
+const starterOf = (framework) => data.starters?.[framework] ?? data.starter;
+const picker = document.getElementById("framework");
+let framework = frameworks.includes(stored(frameworkKey)) ? stored(frameworkKey) : frameworks[0];
+if (picker) picker.value = framework;
 
 renderMath(document.querySelector(".statement"));
 // Code blocks and display formulas scroll sideways when wider than the pane (a phone):
@@ -17,16 +25,18 @@ setUpTabs();
 
 let saveTimer = null;
 const editor = createEditor(document.getElementById("editor"), {
-  doc: loadDraft() ?? data.starter,
+  doc: loadDraft(framework) ?? starterOf(framework),
   label: `Your solution for ${data.title} (Python)`,
   onChange(code) {
     clearTimeout(saveTimer);
-    saveTimer = setTimeout(() => saveDraft(code), 300);
+    saveTimer = setTimeout(() => saveDraft(framework, code), 300);
   },
   onRun: () => grade("run"),
   onSubmit: () => grade("submit"),
 });
-window.addEventListener("pagehide", () => saveDraft(editor.getCode()));
+window.addEventListener("pagehide", () => saveDraft(framework, editor.getCode()));
+// Switching framework keeps the draft of the one left and opens the other's (or its starter).
+picker?.addEventListener("change", () => switchFramework(picker.value));
 
 const results = new Results(document.getElementById("results"), {
   tolerance: data.tolerance,
@@ -42,7 +52,7 @@ const gradeButtons = [["run", "run"], ["submit", "submit"]]
   .filter(([button]) => button);
 for (const [button, mode] of gradeButtons) button.addEventListener("click", () => grade(mode));
 document.getElementById("reset").addEventListener("click", () => {
-  editor.setCode(data.starter);
+  editor.setCode(starterOf(framework));
   editor.focus();
 });
 // The shortcuts also work while focus is outside the editor (the editor handles its own).
@@ -54,21 +64,40 @@ document.addEventListener("keydown", (event) => {
 
 if (data.user) loadHistory();
 
-function loadDraft() {
+function stored(key) {
   try {
-    return window.localStorage.getItem(draftKey);
+    return window.localStorage.getItem(key);
   } catch {
     return null; // storage disabled: start from the starter
   }
 }
 
-function saveDraft(code) {
+function loadDraft(which) {
+  return stored(draftKey(which));
+}
+
+function saveDraft(which, code) {
   try {
-    if (code === data.starter) window.localStorage.removeItem(draftKey);
-    else window.localStorage.setItem(draftKey, code);
+    if (code === starterOf(which)) window.localStorage.removeItem(draftKey(which));
+    else window.localStorage.setItem(draftKey(which), code);
   } catch {
     // storage full or disabled: the draft lives only in this tab
   }
+}
+
+function switchFramework(next, code = null) {
+  if (next === framework || !frameworks.includes(next)) return;
+  clearTimeout(saveTimer);
+  saveDraft(framework, editor.getCode());
+  framework = next;
+  if (picker) picker.value = next;
+  try {
+    window.localStorage.setItem(frameworkKey, next);
+  } catch {
+    // storage disabled: the choice lasts as long as the page
+  }
+  editor.clearError();
+  editor.setCode(code ?? loadDraft(next) ?? starterOf(next));
 }
 
 let busy = false;
@@ -84,11 +113,11 @@ async function grade(mode) {
   busy = true;
   for (const [button] of gradeButtons) button.disabled = true;
   const code = editor.getCode();
-  saveDraft(code);
+  saveDraft(framework, code);
   editor.clearError();
   results.start(mode);
   try {
-    const accepted = await api("/api/submissions", { method: "POST", body: { problem: data.slug, code, mode } });
+    const accepted = await api("/api/submissions", { method: "POST", body: { problem: data.slug, code, mode, framework } });
     results.start(mode, accepted.id);
     showStatus(mode, await follow(accepted.id));
   } catch (err) {
@@ -246,7 +275,12 @@ async function openSubmission(id) {
 async function loadCode(id) {
   try {
     const submission = await api(`/api/submissions/${id}`);
-    editor.setCode(submission.code ?? "");
+    // Its own framework's editor: switch first (keeping the current draft), then load.
+    if (submission.framework && submission.framework !== framework && frameworks.includes(submission.framework)) {
+      switchFramework(submission.framework, submission.code ?? "");
+    } else {
+      editor.setCode(submission.code ?? "");
+    }
     editor.focus();
   } catch (err) {
     results.error(err.message);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -136,3 +137,31 @@ def test_check_rejects_a_title_case_title_and_lint_directives_in_the_starter(pro
     assert done.returncode == 1
     assert "FAIL vector-add: title style: 'Vector Add': capitalises 'Add'" in done.stdout
     assert "FAIL vector-add: starter comments: lint directives on line 1" in done.stdout
+
+
+torch_installed = pytest.mark.skipif(
+    importlib.util.find_spec("torch") is None,
+    reason="PyTorch is not installed (pip install torch==2.13.0): the pytorch framework is not offered")
+
+
+@torch_installed
+def test_grade_pytorch_solution_names_its_framework_from_the_file():
+    # The file's "# framework: pytorch" line picks the framework; --json records it.
+    solution = PROBLEMS / "conv-transpose2d" / "solutions" / "correct" / "pytorch_scatter.py"
+    done = tj("grade", "conv-transpose2d", str(solution), "--mode", "run", "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["framework"] == "pytorch" and document["verdict"] == "accepted"
+    # The same code graded as JAX is refused by the framework guard, not run.
+    done = tj("grade", "conv-transpose2d", str(solution), "--mode", "run", "--json",
+              "--framework", "jax")
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["verdict"] == "compile_error"
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
+def test_grade_framework_the_problem_does_not_accept_is_a_usage_error(framework):
+    # A Flax-module problem accepts JAX only; an unknown framework is no framework at all.
+    done = tj("grade", SEED_SLUG, "reference/flax_transposed_conv_1d.py", "--framework", framework)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "accepts jax" in done.stderr

@@ -46,7 +46,7 @@ def test_image_installs_what_the_readme_and_setup_install():
     readme = (ROOT / "README.md").read_text()
     # Both install the project from the exactly pinned pyproject.toml, nothing else.
     assert re.search(r"pip install --prefix=/install \.$", dockerfile, re.M)
-    assert "pip install -q -e '.[test,oracle]'" in setup
+    assert "pip install -q -e '.[test,oracle,pytorch]'" in setup
     assert not list(ROOT.glob("requirements*.txt"))
     assert "python:3.11-slim-bookworm" in dockerfile and "3.11" in setup
     for command in ("db upgrade", "serve", "worker"):

@@ -120,3 +120,81 @@ def test_missing_reference_is_reported_by_path(tmp_path: Path):
     shutil.copytree(PROBLEMS / SEED_SLUG, folder)
     with pytest.raises(InvalidProblem, match="flax_transposed_conv_1d.py: file is missing"):
         load_problem(folder, tmp_path / "reference")
+
+
+# --- frameworks ---------------------------------------------------------------------------
+
+ARRAY_SLUG = "conv-transpose2d"
+
+
+def copy_problem(tmp_path: Path, slug: str) -> Path:
+    folder = tmp_path / "problems" / slug
+    shutil.copytree(PROBLEMS / slug, folder)
+    return folder
+
+
+def test_default_frameworks_follow_the_harness():
+    assert parse_manifest(MINIMAL, "p.toml").accepted_frameworks == ("jax", "numpy", "pytorch")
+    module = MINIMAL.replace('entry = "add"', 'entry = "add"\nharness = "flax_module"')
+    assert parse_manifest(module, "p.toml").accepted_frameworks == ("jax",)
+    listed = MINIMAL.replace('entry = "add"', 'entry = "add"\nframeworks = ["jax", "pytorch"]')
+    assert parse_manifest(listed, "p.toml").accepted_frameworks == ("jax", "pytorch")
+
+
+@pytest.mark.parametrize("frameworks", ['["jax", "jax"]', '["tensorflow"]', "[]"])
+def test_invalid_frameworks_are_rejected_naming_the_field(frameworks):
+    text = MINIMAL.replace('entry = "add"', f'entry = "add"\nframeworks = {frameworks}')
+    with pytest.raises(InvalidProblem, match=r"^p.toml: frameworks"):
+        parse_manifest(text, "p.toml")
+
+
+def test_pack_problems_offer_their_frameworks_with_a_starter_each():
+    problem = load_problem(PROBLEMS / ARRAY_SLUG, REFERENCE)
+    assert problem.frameworks == ("jax", "numpy", "pytorch")
+    assert "import torch" in problem.starter_for("pytorch")
+    assert load_problem(PROBLEMS / SEED_SLUG, REFERENCE).frameworks == ("jax",)
+    vjp = load_problem(PROBLEMS / "conv-transpose-vjp", REFERENCE)
+    assert vjp.frameworks == ("jax", "pytorch") and vjp.manifest.grad
+    assert sum(s.framework == "pytorch" for s in problem.solutions) >= 5
+
+
+def test_a_default_framework_without_its_starter_is_not_offered(tmp_path: Path):
+    folder = copy_problem(tmp_path, ARRAY_SLUG)
+    (folder / "starter_numpy.py").unlink()
+    problem = load_problem(folder, REFERENCE)
+    assert problem.frameworks == ("jax", "pytorch")
+
+
+def test_a_listed_framework_needs_its_starter(tmp_path: Path):
+    folder = copy_problem(tmp_path, ARRAY_SLUG)
+    toml = folder / "problem.toml"
+    listed = 'harness = "harness.py"\nframeworks = ["jax", "numpy", "pytorch"]'
+    toml.write_text(toml.read_text().replace('harness = "harness.py"', listed))
+    (folder / "starter_numpy.py").unlink()
+    with pytest.raises(InvalidProblem, match="starter_numpy.py: file is missing"):
+        load_problem(folder, REFERENCE)
+
+
+def test_a_solution_in_a_framework_the_problem_does_not_accept_is_rejected(tmp_path: Path):
+    folder = copy_problem(tmp_path, SEED_SLUG)
+    (folder / "solutions" / "correct" / "torch.py").write_text(
+        "# expect: accepted\n# framework: pytorch\nimport torch\n")
+    with pytest.raises(InvalidProblem, match=r"torch.py: written for pytorch, which this problem "
+                                             r"does not accept \(jax\)"):
+        load_problem(folder, REFERENCE)
+
+
+def test_an_unknown_solution_framework_is_rejected(tmp_path: Path):
+    folder = copy_problem(tmp_path, ARRAY_SLUG)
+    (folder / "solutions" / "correct" / "tf.py").write_text(
+        "# expect: accepted\n# framework: tensorflow\n")
+    with pytest.raises(InvalidProblem, match=r"tf.py: framework 'tensorflow' is not one of"):
+        load_problem(folder, REFERENCE)
+
+
+def test_framework_settings_at_their_defaults_leave_the_fingerprint_alone(tmp_path: Path):
+    # Expected outputs never depend on the learner's framework: caches stay valid.
+    folder = copy_problem(tmp_path, ARRAY_SLUG)
+    before = load_problem(folder, REFERENCE).fingerprint
+    (folder / "starter_pytorch.py").write_text("import torch\n\n\ndef conv_transpose2d(x, w):\n    pass\n")
+    assert load_problem(folder, REFERENCE).fingerprint == before

@@ -47,9 +47,9 @@ def running_zygote(stack: Stack, box: Sandbox, token: str, code: str) -> tuple[i
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         state = stack.client.get(f"/api/submissions/{sid}", headers=auth(token)).json()
-        if state["status"] == "running" and box._zygote is not None:
+        if state["status"] == "running" and box._zygotes.get("jax") is not None:
             time.sleep(0.3)  # inside the learner's code (it sleeps per case)
-            return sid, box._zygote.process.pid
+            return sid, box._zygotes["jax"].process.pid
         time.sleep(0.02)
     raise AssertionError("the submission never started running")
 
@@ -75,7 +75,7 @@ def test_fork_server_fault_never_blames_the_learner_and_is_replaced(own_stack, c
     caplog.set_level(logging.WARNING, logger="tensorjudge.sandbox")
     signum = getattr(signal, fault)
     if when == "idle":
-        zygote_pid = box._zygote.process.pid
+        zygote_pid = box._zygotes["jax"].process.pid
         os.kill(zygote_pid, signum)
         sid = stack.client.post("/api/submissions", headers=auth(token),
                                 json={"problem": "vector-add", "code": SLOW}).json()["id"]
@@ -97,7 +97,7 @@ def test_fork_server_fault_never_blames_the_learner_and_is_replaced(own_stack, c
     again = stack.client.post("/api/submissions", headers=auth(token),
                               json={"problem": "vector-add", "code": TINY_REFERENCE}).json()["id"]
     assert stack.wait_done(again, token)["verdict"] == "accepted"
-    assert box._zygote is not None and box._zygote.process.pid != zygote_pid
+    assert box._zygotes.get("jax") is not None and box._zygotes["jax"].process.pid != zygote_pid
 
 
 def test_a_fork_server_started_from_a_thread_that_ended_keeps_serving():
@@ -113,7 +113,7 @@ def test_a_fork_server_started_from_a_thread_that_ended_keeps_serving():
 
         def first_run() -> None:
             seen["status"] = box.run(request, limits).cases[0].status
-            seen["server"] = box._zygote.process.pid if box._zygote else None
+            seen["server"] = box.fork_server_pids().get("jax")
 
         thread = threading.Thread(target=first_run)
         thread.start()
@@ -121,4 +121,4 @@ def test_a_fork_server_started_from_a_thread_that_ended_keeps_serving():
         assert seen["status"] is CaseStatus.OK
         again = box.run(request, limits)
         assert again.cases[0].status is CaseStatus.OK, again.cases[0].message
-        assert box._zygote is not None and box._zygote.process.pid == seen["server"]
+        assert box.fork_server_pids().get("jax") == seen["server"] is not None

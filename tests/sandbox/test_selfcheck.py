@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox import selfcheck
+from sandbox import available_frameworks, selfcheck
 from sandbox.layers import REQUIRED, cgroups, landlock, seccomp_filter
 from sandbox.selfcheck import IsolationUnavailable, check, layer_problems, run_probes
 from tests.conftest import REFERENCE, ROOT
@@ -65,7 +65,7 @@ def test_selfcheck_reports_a_missing_layer(sandbox, monkeypatch, module, layer):
 
 def test_selfcheck_refuses_an_escaped_probe(sandbox, monkeypatch):
     monkeypatch.setattr(selfcheck, "run_probes",
-                        lambda box, private_paths=(): {"secret": "read the planted secret"})
+                        lambda box, private_paths=(), framework="jax": {"secret": "read the planted secret"})
     with pytest.raises(IsolationUnavailable) as raised:
         check(sandbox)
     assert raised.value.layer == "landlock" and "secret" in str(raised.value)
@@ -94,3 +94,28 @@ def test_selfcheck_fails_closed_when_a_layer_cannot_be_applied(sandbox, monkeypa
     with pytest.raises(IsolationUnavailable) as raised:
         check(sandbox)
     assert raised.value.layer == "sandbox" and "sandbox setup failed" in raised.value.reason
+
+
+torch_installed = pytest.mark.skipif(
+    "pytorch" not in available_frameworks(),
+    reason="PyTorch is not installed (pip install torch==2.13.0): no PyTorch fork server to check")
+
+
+@torch_installed
+def test_selfcheck_probes_hold_on_the_pytorch_fork_server(sandbox):
+    # The PyTorch server is a second fork server with its own preloaded libraries:
+    # every probe runs there too, and none escapes.
+    assert run_probes(sandbox, private_paths=PRIVATE, framework="pytorch") == {}
+    assert "torch" in sandbox.fork_server_pids()
+
+
+@torch_installed
+def test_selfcheck_refuses_a_probe_escaping_only_on_the_pytorch_server(sandbox, monkeypatch):
+    def probes(box, private_paths=(), framework="jax"):
+        return {"write": "wrote outside the scratch directory"} if framework == "pytorch" else {}
+
+    monkeypatch.setattr(selfcheck, "run_probes", probes)
+    with pytest.raises(IsolationUnavailable) as raised:
+        check(sandbox)
+    assert raised.value.layer == "landlock" and "torch fork server" in str(raised.value)
+    check(sandbox, frameworks=["jax", "numpy"])  # a JAX-only check never asks the torch server

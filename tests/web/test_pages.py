@@ -129,3 +129,25 @@ def test_assets_are_gzipped_but_event_streams_are_not(stack):
     assert events.headers["content-type"].startswith("text/event-stream")
     assert "content-encoding" not in events.headers
     assert "event: done" in events.text
+
+
+def test_the_problem_page_offers_a_labelled_framework_selector_with_each_starter(stack):
+    stack.wait_problem()
+    page = stack.client.get("/problems/vector-add").text
+    data = page_data(page)
+    offered = data["frameworks"]
+    assert offered[:2] == ["jax", "numpy"] and set(data["starters"]) == set(offered)
+    assert data["starters"]["jax"] == data["starter"]
+    assert '<label class="framework-picker" for="framework">Framework' in page
+    assert all(f'<option value="{f}">' in page for f in offered)
+
+
+def test_a_problem_with_one_framework_shows_no_selector(stack):
+    # Published over the API without other starters: JAX only, nothing to choose.
+    from tests.api.test_api import PROBLEM_BODY
+
+    created = stack.client.post("/api/problems", headers=auth(stack.instructor_token()),
+                                json=PROBLEM_BODY)
+    assert created.status_code == 201, created.text
+    page = stack.client.get("/problems/scale-vector").text
+    assert page_data(page)["frameworks"] == ["jax"] and 'id="framework"' not in page

@@ -1,4 +1,5 @@
 # expect: accepted
+# framework: numpy
 # Every row of W is the same template shifted: lay the kernel rows out in_w apart once,
 # then copy that strip into each row, starting at the column of the window's corner.
 import numpy as np

@@ -1,4 +1,5 @@
 # expect: accepted
+# framework: numpy
 # Scatter form, one input position at a time: position m adds x[:, :, m] @ weights
 # (a whole (C_out, K) block per batch item) into the output window starting at m.
 import numpy as np

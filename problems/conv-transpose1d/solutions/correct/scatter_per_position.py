@@ -1,4 +1,5 @@
 # expect: accepted
+# framework: numpy
 # The definition as written: input position m adds x[:, :, m] times the whole kernel at
 # m * stride of the uncropped output; then padding entries are cut from both ends.
 import numpy as np

@@ -1,4 +1,5 @@
 # expect: accepted
+# framework: numpy
 # np.insert with a repeated index inserts several values at the same gap: stride - 1
 # zeros before each of the elements 1 .. width - 1.
 import numpy as np

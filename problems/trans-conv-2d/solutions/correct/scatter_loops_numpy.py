@@ -1,4 +1,5 @@
 # expect: accepted
+# framework: numpy
 # The definition as written: every input element adds a scaled copy of the kernel.
 import numpy as np
 

@@ -1,0 +1,16 @@
+# expect: accepted
+# framework: pytorch
+# Pad k - 1 zeros on both sides, then slide the flipped kernel (a cross-correlation).
+import torch
+import torch.nn.functional as F
+
+
+def conv_transpose1d_minimal(x, weights):
+    k = weights.shape[2]
+    width_out = x.shape[2] + k - 1
+    padded = F.pad(x, (k - 1, k - 1))
+    flipped = torch.flip(weights, dims=(2,))
+    out = 0
+    for j in range(k):
+        out = out + torch.einsum("bci,co->boi", padded[:, :, j:j + width_out], flipped[:, :, j])
+    return out

@@ -1,0 +1,20 @@
+# expect: accepted
+# framework: pytorch
+import torch
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def conv_transpose2d(x, weights, stride=1, padding=0):
+    (sh, sw), (ph, pw) = _pair(stride), _pair(padding)
+    batch, _, h, w = x.shape
+    _, c_out, kh, kw = weights.shape
+    full_h, full_w = (h - 1) * sh + kh, (w - 1) * sw + kw
+    out = torch.zeros(batch, c_out, full_h, full_w, dtype=x.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            out[:, :, a:a + (h - 1) * sh + 1:sh, b:b + (w - 1) * sw + 1:sw] += torch.einsum(
+                "bchw,co->bohw", x, weights[:, :, a, b])
+    return out[:, :, ph:full_h - ph, pw:full_w - pw]
