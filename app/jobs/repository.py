@@ -38,6 +38,7 @@ from app.models import (
     SubmissionStatus,
     WorkerBeat,
 )
+from app.notify import CHANNEL
 
 
 def now() -> datetime:
@@ -197,6 +198,14 @@ def finish(session: Session, job: Job) -> None:
     job.status = JobStatus.DONE
     job.finished_at = now()
     job.lease_expires_at = None
+
+
+def announce(session: Session, submission_id: int) -> None:
+    """Wake SSE streams on every API host: a PostgreSQL ``NOTIFY`` in the caller's
+    transaction, delivered when it commits (nothing on SQLite; see app/notify.py)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, :payload)"),
+                        {"channel": CHANNEL, "payload": str(submission_id)})
 
 
 def beat(session: Session, worker_id: str, hostname: str, pid: int, layers: str) -> None:

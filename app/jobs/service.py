@@ -148,6 +148,7 @@ class JobService:
                     repository.lock_owned(session, claim.job_id, self.worker_id)
                     for index in range(repository.case_count(session, submission_id), len(pending)):
                         session.add(case_row(submission_id, index, pending[index]))
+                    repository.announce(session, submission_id)
                     session.commit()
             except LeaseLost:
                 lease.lost = True
@@ -196,6 +197,7 @@ class JobService:
                 repository.follow_with_hints(session, job)
             else:
                 repository.finish(session, job)
+            repository.announce(session, submission_id)
             session.commit()
 
     def validate(self, claim: Claim) -> None:
