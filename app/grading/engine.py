@@ -89,7 +89,7 @@ def process_groups(cases: Sequence[Case]) -> list[list[int]]:
     return [group for group in (visible, hidden) if group]
 
 
-PLOT_POINTS = 4096
+PLOT_POINTS = 4096  # values of each array a visible wrong answer's picture gets
 
 
 def plot_data(expected: np.ndarray, actual: np.ndarray) -> dict:
@@ -254,7 +254,8 @@ class Grader:
     def grade(self, problem: Problem, code: str, mode: Mode = Mode.SUBMIT,
               on_case: Callable[[CaseResult], None] | None = None,
               stop_on_failure: bool = False, defer_mistakes: bool = False,
-              background: bool = False) -> GradeResult:
+              background: bool = False, between_groups: Callable[[], None] | None = None
+              ) -> GradeResult:
         """Grade ``code``: mode "run" uses the visible cases, "submit" all of them.
 
         ``stop_on_failure`` ends the run at the first non-accepted case (the overall
@@ -262,6 +263,7 @@ class Grader:
         ``defer_mistakes``: never wait for known mistakes' outputs; a wrong answer
         graded without some of them says so in ``GradeResult.hints_pending``.
         ``background``: at the lowest CPU priority (a re-run for hints only).
+        ``between_groups()``: after a process group's cases went to ``on_case``, before the next.
         """
         started = time.monotonic()
         cases = problem.select(mode)
@@ -286,9 +288,10 @@ class Grader:
             else:
                 on_case(case)
 
-        stdout = ""
-        stopped = False
-        for group in process_groups(cases):
+        stdout, stopped = "", False
+        for number, group in enumerate(process_groups(cases)):
+            if number and between_groups is not None:
+                between_groups()
             if stopped:
                 for index in group:
                     finish(index, CaseOutcome(cases[index].name, CaseStatus.NOT_RUN),
@@ -353,8 +356,8 @@ class Grader:
     @staticmethod
     def _not_run(case: Case, verdict: Verdict) -> CaseResult:
         """A case never run because an earlier one already decided the verdict."""
-        return CaseResult(name=case.name, visible=case.visible, verdict=verdict,
-                          message="not run: an earlier case already decided the verdict")
+        return CaseResult(case.name, case.visible, verdict,
+                          "not run: an earlier case already decided the verdict")
 
     @staticmethod
     def _judge(problem: Problem, case: Case, outcome: CaseOutcome,

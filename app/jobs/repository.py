@@ -252,12 +252,6 @@ def version_with_slug(session: Session, version_id: int) -> tuple[ProblemVersion
     return version, slug
 
 
-def case_count(session: Session, submission_id: int) -> int:
-    """How many case rows a submission has (streamed so far)."""
-    return session.scalar(select(func.count()).select_from(CaseResultRow)
-                          .where(CaseResultRow.submission_id == submission_id)) or 0
-
-
 def case_rows_of(session: Session, submission_id: int) -> list[CaseResultRow]:
     """A submission's stored case rows, in case order (for rewriting their hints)."""
     return list(session.scalars(select(CaseResultRow).where(CaseResultRow.submission_id == submission_id)
