@@ -28,7 +28,9 @@ A pass is one server configuration, all graded with the same files in the same o
   with its own data directory (as on another host: its datagrams never reach the API),
   on PostgreSQL; SSE streams are woken by PostgreSQL ``LISTEN/NOTIFY``;
 - ``split-poll``: the same with the API's LISTEN turned off (streams poll every 100 ms),
-  the multi-host baseline.
+  the multi-host baseline;
+- any of these with ``+no-init-cache``: the cached ``init_all`` outputs are set aside
+  for the pass (the baseline of that lever, ``sandbox/programs.py``).
 Passes run one after the other, on one shared data directory: expected outputs and the
 reference's compile cache are computed once (learners' runs never write there).  Before
 timing, a pass waits until every problem is ready and every warming piece is done.
@@ -55,9 +57,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-from grading import Client, free_port, load, percentile, signup  # noqa: E402  (bench/grading.py)
-from warming import wait_idle  # noqa: E402  (bench/warming.py)
+# bench/queue.py would shadow the standard library's queue (psycopg needs it): import
+# from the repository root instead of the script's folder, and psycopg before
+# bench/warming.py puts bench/ back first on sys.path.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+import psycopg  # noqa: E402
+
+from bench.grading import Client, free_port, load, percentile, signup  # noqa: E402
+from bench.warming import wait_idle  # noqa: E402
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 HINT_CORPUS = ROOT / "bench" / "hint_corpus"
@@ -124,8 +131,9 @@ def corpus(reference_repeats: int) -> list[Item]:
 def problem_dirs(base: Path, slugs: set[str]) -> tuple[Path, Path]:
     """A problems folder and a reference folder holding ``slugs`` (pack or bench-only)."""
     problems, references = base / "problems", base / "reference"
-    problems.mkdir()
-    references.mkdir()
+    for folder in (problems, references):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
     for source in (ROOT / "problems", BENCH_PROBLEMS / "problems"):
         for folder in source.iterdir():
             if (folder / "problem.toml").exists() and folder.name in slugs:
@@ -200,8 +208,6 @@ class Server:
                "TENSORJUDGE_REQUESTS_PER_IP_PER_MINUTE": "1000000"}
         db = "postgresql" if topology.startswith("split") else args.db
         if db == "postgresql":
-            import psycopg
-
             self.pg_name = f"tj_mix_{uuid.uuid4().hex[:10]}"
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{self.pg_name}"')
@@ -223,9 +229,13 @@ class Server:
             other = base / "data-worker"
             other.mkdir(exist_ok=True)
             os.chmod(other, 0o711)
-            for name in ("expected", "xla-cache"):
-                if not (other / name).exists():
-                    os.symlink(data / name, other / name)
+            for name, mode in (("expected", 0o700), ("xla-cache", 0o711)):
+                (data / name).mkdir(parents=True, exist_ok=True)
+                os.chmod(data, 0o711)
+                os.chmod(data / name, mode)
+                if (other / name).is_symlink():
+                    (other / name).unlink()
+                os.symlink(data / name, other / name)
             self._wait_schema(env["TENSORJUDGE_DATABASE_URL"])
             self.processes.append(subprocess.Popen(
                 [sys.executable, "-m", "app", "worker", "--concurrency", str(args.workers)],
@@ -234,8 +244,6 @@ class Server:
 
     def _wait_schema(self, url: str, timeout: float = 120) -> None:
         """Until serve has migrated the database (a worker needs the tables)."""
-        import psycopg
-
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.processes[0].poll() is not None:
@@ -272,7 +280,7 @@ class Server:
     def cpu_s(self) -> float:
         return sum(tree_cpu_s(p.pid) for p in self.processes)
 
-    def wait_ready(self, slugs: set[str], timeout: float = 1800) -> None:
+    def wait_ready(self, slugs: set[str], timeout: float = 900) -> None:
         """Every problem listed ready, then no job left (validation and warming done)."""
         deadline = time.monotonic() + timeout
         client = Client(self.port)
@@ -303,16 +311,30 @@ class Server:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         if self.pg_name:
-            import psycopg
-
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
 
 
-def run_pass(args: argparse.Namespace, topology: str, items: list[Item], base: Path,
+def set_aside_init_outputs(base: Path) -> list[tuple[Path, Path]]:
+    """Move the cached ``init_all`` outputs out of the compile caches (a pass without them)."""
+    aside = base / "init-outputs-aside"
+    aside.mkdir(exist_ok=True)
+    moved = []
+    for path in (base / "data" / "xla-cache").glob("*/outputs-*.npz"):
+        target = aside / f"{path.parent.name}-{path.name}"
+        path.rename(target)
+        moved.append((target, path))
+    return moved
+
+
+def run_pass(args: argparse.Namespace, label: str, items: list[Item], base: Path,
              dirs: tuple[Path, Path]) -> Pass:
-    result = Pass(label=topology)
+    result = Pass(label=label)
+    topology, _, variant = label.partition("+")
     started = time.perf_counter()
+    # "+no-init-cache": learners find no cached init outputs (the expected outputs are
+    # cached, so the reference does not run again and none are written meanwhile).
+    moved = set_aside_init_outputs(base) if variant == "no-init-cache" else []
     server = Server(args, topology, base, dirs)
     try:
         server.wait_ready({item.slug for item in items})
@@ -342,6 +364,8 @@ def run_pass(args: argparse.Namespace, topology: str, items: list[Item], base: P
             outcome.cpu_ms = cpu[outcome.submission_id]
     finally:
         server.close()
+        for target, path in moved:
+            target.rename(path)
     return result
 
 
@@ -381,18 +405,23 @@ def report(result: Pass, mode: str) -> list[str]:
 
 
 def main() -> None:
+    # A SIGTERM (e.g. from ``timeout``) stops the servers and drops the databases too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=None, help="grade only the first N of the order")
     parser.add_argument("--seed", type=int, default=20, help="shuffle seed")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--passes", default="embedded",
-                        help="comma-separated: embedded, split, split-poll")
+                        help="comma-separated: embedded, split, split-poll, each optionally "
+                             "+no-init-cache")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
                         help="database of the embedded pass (split passes use PostgreSQL)")
     parser.add_argument("--reference-repeats", type=int, default=1)
     parser.add_argument("--mode", choices=("submit", "run"), default="submit")
     parser.add_argument("--problems", default=None, help="comma-separated slugs (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the data directory and logs")
+    parser.add_argument("--base", type=Path, default=None,
+                        help="reuse this directory (kept): its caches survive between runs")
     parser.add_argument("-v", "--verbose", action="store_true", help="a line per submission")
     args = parser.parse_args()
     items = corpus(args.reference_repeats)
@@ -401,7 +430,8 @@ def main() -> None:
     random.Random(args.seed).shuffle(items)
     if args.sample is not None:
         items = items[:args.sample]
-    base = Path(tempfile.mkdtemp(prefix="tj-mix-"))
+    base = (args.base or Path(tempfile.mkdtemp(prefix="tj-mix-"))).resolve()
+    base.mkdir(parents=True, exist_ok=True)
     os.chmod(base, 0o711)  # the sandbox uid must traverse it to read the compile cache
     dirs = problem_dirs(base, {item.slug for item in items})
     print(f"# bench/class_mix.py  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  host cpus={os.cpu_count()}"
@@ -416,7 +446,7 @@ def main() -> None:
             results.append(result)
             print("\n".join(report(result, args.mode)), flush=True)
     finally:
-        if args.keep:
+        if args.keep or args.base:
             print(f"# kept: {base}")
         else:
             shutil.rmtree(base, ignore_errors=True)
