@@ -90,6 +90,8 @@ class Outcome:
     total_ms: float
     first_case_ms: float | None
     cpu_ms: float
+    queue_ms: float = 0.0  # created -> a worker started it
+    grading_ms: float = 0.0  # the worker's Grader.grade, wall clock
 
 
 @dataclass
@@ -257,25 +259,32 @@ class Server:
             time.sleep(0.5)
         raise RuntimeError("serve did not create the schema")
 
-    def sandbox_cpu_ms(self, ids: list[int]) -> dict[int, float]:
-        """Per submission, the sum of its cases' ``cpu_ms`` as stored (the API shows
-        no figures of hidden cases, so they are read from the database)."""
+    def stored_figures(self, outcomes: list[Outcome]) -> None:
+        """Fill each outcome's sandboxed CPU (the sum of its cases' ``cpu_ms``: the API
+        shows no figures of hidden cases), queue wait and grading time from the database."""
         from sqlalchemy import select
 
         from app.db import make_engine, make_sessionmaker
-        from app.models import CaseResultRow
+        from app.models import CaseResultRow, Submission
 
+        by_id = {o.submission_id: o for o in outcomes}
         engine = make_engine(self.db_url)
-        totals = dict.fromkeys(ids, 0.0)
         try:
             with make_sessionmaker(engine)() as session:
                 rows = session.execute(select(CaseResultRow.submission_id, CaseResultRow.data)
-                                       .where(CaseResultRow.submission_id.in_(ids))).all()
+                                       .where(CaseResultRow.submission_id.in_(by_id))).all()
+                times = session.execute(select(Submission.id, Submission.created_at,
+                                               Submission.started_at, Submission.grading_ms)
+                                        .where(Submission.id.in_(by_id))).all()
         finally:
             engine.dispose()
         for submission_id, data in rows:
-            totals[submission_id] += float(data.get("cpu_ms") or 0.0)
-        return totals
+            by_id[submission_id].cpu_ms += float(data.get("cpu_ms") or 0.0)
+        for submission_id, created, started, grading_ms in times:
+            outcome = by_id[submission_id]
+            if started is not None:
+                outcome.queue_ms = (started - created).total_seconds() * 1000
+            outcome.grading_ms = grading_ms or 0.0
 
     def cpu_s(self) -> float:
         return sum(tree_cpu_s(p.pid) for p in self.processes)
@@ -359,9 +368,7 @@ def run_pass(args: argparse.Namespace, label: str, items: list[Item], base: Path
                       f"{done.get('verdict'):22} {total * 1000:7.0f} ms", flush=True)
         result.wall_s = time.perf_counter() - wall_before
         result.tree_cpu_s = server.cpu_s() - cpu_before
-        cpu = server.sandbox_cpu_ms([o.submission_id for o in result.outcomes])
-        for outcome in result.outcomes:
-            outcome.cpu_ms = cpu[outcome.submission_id]
+        server.stored_figures(result.outcomes)
     finally:
         server.close()
         for target, path in moved:
@@ -391,6 +398,16 @@ def report(result: Pass, mode: str) -> list[str]:
     lines.append(stats_line("  overall", [o.total_ms for o in outcomes], [o.cpu_ms for o in outcomes]))
     firsts = [o.first_case_ms for o in outcomes if o.first_case_ms is not None]
     lines.append(stats_line("  POST -> first case event", firsts))
+    if outcomes:
+        def median(values: list[float]) -> float:
+            return statistics.median(values)
+        rest = [o.total_ms - o.queue_ms - o.grading_ms for o in outcomes]
+        queue = median([o.queue_ms for o in outcomes])
+        grading = median([o.grading_ms for o in outcomes])
+        lines.append(f"  where POST->verdict goes (medians): queue {queue:.0f} ms, grading {grading:.0f}"
+                     f" ms (sandboxed CPU "
+                     f"{median([o.cpu_ms for o in outcomes]):.0f} ms), the rest (API, commit, "
+                     f"notification, SSE) {median(rest):.0f} ms")
     if outcomes:
         lines.append(f"  server process tree CPU: {result.tree_cpu_s / len(outcomes):.2f} s per submission")
     slowest = sorted(outcomes, key=lambda o: -o.total_ms)[:5]
@@ -441,6 +458,16 @@ def main() -> None:
           + ", ".join(f"{c} {n}" for c, n in counts.items() if n), flush=True)
     results = []
     try:
+        if "+no-init-cache" in args.passes:
+            # The reference runs (which store init outputs) happen here, before any pass.
+            started = time.perf_counter()
+            server = Server(args, "embedded", base, dirs)
+            try:
+                server.wait_ready({item.slug for item in items})
+            finally:
+                server.close()
+            print(f"# prepared (problems validated, warming done) in {time.perf_counter() - started:.0f} s",
+                  flush=True)
         for topology in args.passes.split(","):
             result = run_pass(args, topology.strip(), items, base, dirs)
             results.append(result)
