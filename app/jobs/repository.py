@@ -59,8 +59,14 @@ class Claim:
     piece: str | None = None
 
 
-def enqueue_grade(session: Session, submission_id: int) -> Job:
-    job = Job(kind=JobKind.GRADE, submission_id=submission_id, priority=JOB_PRIORITY[JobKind.GRADE])
+# A Run (visible examples only) is claimed before waiting Submits: it is the learner's
+# quick check, and the shortest job.
+RUN_PRIORITY = JOB_PRIORITY[JobKind.GRADE] - 1
+
+
+def enqueue_grade(session: Session, submission_id: int, mode: Mode = Mode.SUBMIT) -> Job:
+    priority = RUN_PRIORITY if mode is Mode.RUN else JOB_PRIORITY[JobKind.GRADE]
+    job = Job(kind=JobKind.GRADE, submission_id=submission_id, priority=priority)
     session.add(job)
     return job
 

@@ -11,8 +11,10 @@ import json
 
 from sqlalchemy import select
 
-from app.models import CaseResultRow
-from tests.api.conftest import auth
+from app.jobs import repository as jobs
+from app.models import CaseResultRow, JobKind, Mode, Submission, User
+from app.problems.repository import get_problem, latest_version
+from tests.api.conftest import auth, make_stack
 from tests.tiny_problem import TINY_REFERENCE
 
 SCALE = {
@@ -100,3 +102,28 @@ def test_visible_cases_that_finish_together_are_all_shown_before_hidden_runs(sta
     assert [(kind, data.get("name")) for kind, data in events] == [
         ("case", "example-0"), ("case", "example-1"), ("case", "example-2"), ("case", "hidden"),
         ("done", None)]
+
+
+def test_a_run_is_claimed_before_submits_queued_earlier(db_url, tiny_dirs):
+    settings, sessions, engine, _, _, _ = make_stack(db_url, tiny_dirs, None, with_worker=False)
+    try:
+        with sessions() as session:
+            user = User(username="ada")
+            session.add(user)
+            session.flush()
+            version = latest_version(session, get_problem(session, "vector-add").id)
+            ids = {}
+            for mode in (Mode.SUBMIT, Mode.SUBMIT, Mode.RUN, Mode.SUBMIT):
+                submission = Submission(user_id=user.id, problem_version_id=version.id, mode=mode,
+                                        code=TINY_REFERENCE)
+                session.add(submission)
+                session.flush()
+                jobs.enqueue_grade(session, submission.id, mode)
+                ids.setdefault(mode, []).append(submission.id)
+            session.commit()
+        with sessions() as session:
+            claims = [jobs.claim(session, "w", 30) for _ in range(4)]
+        claimed = [c.submission_id for c in claims if c is not None and c.kind is JobKind.GRADE]
+        assert claimed == ids[Mode.RUN] + ids[Mode.SUBMIT]  # then the submits, oldest first
+    finally:
+        engine.dispose()
