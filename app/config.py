@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     validation_timeout_s: float = 180.0
     worker_fresh_s: float = 30.0
     log_format: str = "text"  # or "json": one JSON object per line
+    # SSE streams: on PostgreSQL the API LISTENs for workers' NOTIFY (any host); streams
+    # poll every events_poll_s while no notification transport is live, else every
+    # events_fallback_poll_s (a safety net for a lost notification).
+    notify_listen: bool = True
+    events_poll_s: float = Field(0.1, gt=0)
+    events_fallback_poll_s: float = Field(1.0, gt=0)
 
     @property
     def db_url(self) -> str:

@@ -21,6 +21,14 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def libpq_url(url: str) -> str | None:
+    """The URL as libpq (psycopg) takes it, for a PostgreSQL database; None otherwise."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith(("postgresql", "postgres")):
+        return None
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):

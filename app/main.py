@@ -18,7 +18,7 @@ from app.bodylimit import BodyLimit, NoSniff
 from app.config import Settings
 from app.courses.endpoints import router as courses_router
 from app.courses.pages import router as course_pages
-from app.db import make_engine, make_sessionmaker
+from app.db import libpq_url, make_engine, make_sessionmaker
 from app.errors import ERROR_RESPONSES, install_handlers
 from app.jobs import repository as jobs
 from app.notify import Listener, socket_path
@@ -39,9 +39,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
         listener = Listener(socket_path(settings.data_dir))
-        app.state.notifications = listener if listener.start() else None
+        datagrams = listener.start()
+        postgres = libpq_url(settings.db_url) if settings.notify_listen else None
+        if postgres is not None:
+            listener.listen_postgres(postgres)
+        app.state.notifications = listener if datagrams or postgres else None
         yield
-        listener.stop()
+        await listener.close()
         engine.dispose()
 
     app = FastAPI(title="TensorJudge", version="0.1.0", lifespan=lifespan,
@@ -78,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checks["development"] = settings.development
         if refused:
             checks["refused"] = refused
+        listener = getattr(request.app.state, "notifications", None)
+        checks["notifications"] = listener.transports() if listener is not None else []
         try:
             with request.app.state.sessions() as session:
                 checks["database"] = jobs.database_answers(session)

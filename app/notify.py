@@ -1,14 +1,19 @@
-"""Local "submission changed" notifications from workers to the API, without polling.
+"""Notifications that a submission changed, from workers to the API, without polling.
 
-The API process binds a Unix datagram socket (``notify.sock`` in the data directory)
-and wakes the SSE streams waiting on a submission when a worker on the same host
-sends that submission's id after committing its results.  A datagram carries only
-an id; the stream still reads everything from the database, so a lost, forged or
-duplicated datagram can at worst make a stream look at the database once more.
-Workers on other hosts (or an API that is not listening) simply go unheard: streams
-poll the database as before unless a local worker was heard from in the last minute,
-and then keep only a slow poll (``EVENT_FALLBACK_POLL_S`` in the endpoint) as a
-safety net.
+Two transports wake the SSE streams waiting on a submission; both carry only its id,
+and the stream still reads everything from the database, so a lost, forged or
+duplicated notification can at worst make a stream look at the database once more:
+
+- same host, any database: the API binds a Unix datagram socket (``notify.sock`` in
+  the data directory) and a worker sends the id after committing its results;
+- any host, PostgreSQL: a worker's result transaction issues ``NOTIFY`` on
+  ``CHANNEL`` (delivered at commit, ``app/jobs/repository.announce``) and the API
+  holds one connection that ``LISTEN``s (``Listener.listen_postgres``), reconnecting
+  with backoff when the database goes away.
+
+Streams poll the database every ``events_poll_s`` unless a transport is live (a local
+worker was heard from in the last minute, or the LISTEN connection is up); then they
+keep only a slow poll (``events_fallback_poll_s``) as a safety net.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from pathlib import Path
 
 log = logging.getLogger("tensorjudge.notify")
 SOCKET_NAME = "notify.sock"
+CHANNEL = "tensorjudge_submissions"  # PostgreSQL NOTIFY channel; the payload is the id
+LISTEN_RETRY_S = (0.5, 10.0)  # first and longest wait before reconnecting the LISTEN
 
 
 def socket_path(data_dir: Path) -> Path:
@@ -43,17 +50,77 @@ class Sender:
 
 
 class Listener:
-    """API side: one socket, per-submission events that SSE streams wait on."""
+    """API side: a datagram socket and/or a PostgreSQL LISTEN, per-submission events
+    that SSE streams wait on."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.waiters: dict[int, set[asyncio.Event]] = {}
         self.sock: socket.socket | None = None
         self.heard_at = float("-inf")
+        self.listening = False  # the PostgreSQL LISTEN connection is up
+        self._task: asyncio.Task[None] | None = None
 
     def live(self, within_s: float = 60.0) -> bool:
-        """Whether a local worker announced something recently (so streams may rely on it)."""
-        return time.monotonic() - self.heard_at < within_s
+        """Whether notifications can be relied on: the LISTEN connection is up, or a
+        local worker announced something recently."""
+        return self.listening or time.monotonic() - self.heard_at < within_s
+
+    def transports(self) -> list[str]:
+        """What this API listens on now (``/readyz``)."""
+        return (["datagram"] if self.sock is not None else []) + (
+            ["postgresql"] if self.listening else [])
+
+    def listen_postgres(self, conninfo: str) -> None:
+        """LISTEN on ``CHANNEL`` in the background, on the running loop, until ``close``."""
+        self._task = asyncio.get_running_loop().create_task(self._listen(conninfo))
+
+    async def _listen(self, conninfo: str) -> None:
+        import psycopg
+
+        delay = LISTEN_RETRY_S[0]
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                        conninfo, autocommit=True, connect_timeout=10) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening, delay = True, LISTEN_RETRY_S[0]
+                    log.info("listening for PostgreSQL notifications on %s", CHANNEL)
+                    # Anything announced while not listening went unheard: look again.
+                    self._wake_all()
+                    async for notice in conn.notifies():
+                        self._wake(notice.payload)
+            except asyncio.CancelledError:
+                self.listening = False
+                raise
+            except Exception as exc:  # the database went away: streams poll meanwhile
+                log.warning("PostgreSQL LISTEN lost (%s); retrying in %.1f s",
+                            type(exc).__name__, delay)
+            self.listening = False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, LISTEN_RETRY_S[1])
+
+    def _wake(self, payload: bytes | str) -> None:
+        try:
+            submission_id = int(payload)
+        except ValueError:
+            return
+        for event in self.waiters.get(submission_id, ()):
+            event.set()
+
+    def _wake_all(self) -> None:
+        for events in self.waiters.values():
+            for event in events:
+                event.set()
+
+    async def close(self) -> None:
+        """Stop both transports."""
+        self.stop()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
 
     def start(self) -> bool:
         """Bind and start listening on the running loop; False if the path is unusable."""
@@ -91,13 +158,9 @@ class Listener:
                 return
             except OSError:
                 return
-            try:
-                submission_id = int(data)
-            except ValueError:
-                continue
-            self.heard_at = time.monotonic()
-            for event in self.waiters.get(submission_id, ()):
-                event.set()
+            if data.strip().isdigit():
+                self.heard_at = time.monotonic()
+                self._wake(data)
 
     @contextlib.contextmanager
     def watch(self, submission_id: int):

@@ -14,6 +14,14 @@ Identical jaxprs compute identical values, so a hit cannot change any output.  A
 jaxpr whose text names a callback or a Python object address is never looked up.
 Files are read from, and written to, the compile-cache directory only; who may write
 it is decided by the supervisor and enforced by Landlock (see THREATS.md).
+
+The *outputs* of one kind of program are cached too: a program the harness names
+``init_all`` (Flax ``init`` of every case: parameters drawn from the case seeds) whose
+outputs the run then passes to another program.  The reference run stores them under
+a key of the program's jaxpr key and the exact bytes of its arguments; a learner run
+with the same program on the same arguments loads them instead of running ``init``.
+Outputs a learner is judged by are the harness's final results, which are never
+cached: only an ``init_all`` whose outputs became another program's argument is written.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from typing import Any
 import numpy as np
 
 PREFIX = "program-"
+OUTPUTS_PREFIX = "outputs-"
+CACHED_OUTPUTS = "init_all"  # the one program name whose outputs may be cached
 # Text that makes a jaxpr unsafe or pointless to key on: callbacks run Python that the
 # text does not show, and an object's address differs in every process.
 _UNKEYABLE = re.compile(r"callback|0x[0-9a-f]{6,}")
@@ -49,14 +59,73 @@ def program_key(traced: Any) -> str | None:
     return digest.hexdigest()
 
 
+def _outputs_path(cache_dir: str, key: str, args: tuple[Any, ...]) -> Path | None:
+    """Where ``init_all``'s outputs for exactly these arguments live (None: not keyable)."""
+    import jax
+
+    digest = hashlib.sha256(key.encode())
+    try:
+        for leaf in jax.tree_util.tree_leaves(args):
+            array = np.asarray(leaf)
+            if array.dtype.kind not in "biuf":
+                return None
+            digest.update(f"{array.dtype.str}{array.shape}".encode())
+            digest.update(np.ascontiguousarray(array).tobytes())
+    except Exception:  # noqa: BLE001 - e.g. typed PRNG keys: simply not cached
+        return None
+    return Path(cache_dir) / f"{OUTPUTS_PREFIX}{digest.hexdigest()}.npz"
+
+
+def _load_outputs(path: Path, traced: Any) -> Any:
+    """The cached outputs as the program's output tree, or None (absent or not matching)."""
+    import jax
+
+    expected = jax.tree_util.tree_leaves(traced.out_info)
+    if any(getattr(leaf, "weak_type", False) for leaf in expected):
+        return None  # a NumPy array would not carry the weak type into the next program
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            leaves = [stored[f"arr_{i}"] for i in range(len(stored.files))]
+    except (OSError, ValueError, KeyError):
+        return None
+    if len(leaves) != len(expected) or any(
+            a.shape != tuple(b.shape) or a.dtype != b.dtype for a, b in zip(leaves, expected, strict=True)):
+        return None
+    return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(traced.out_info), leaves)
+
+
+class _OutputsToWrite:
+    """The reference run's ``init_all`` outputs, written once another program takes them."""
+
+    pending: tuple[Path, Any] | None = None
+
+    @classmethod
+    def consumed(cls, args: tuple[Any, ...]) -> None:
+        if cls.pending is None:
+            return
+        path, outputs = cls.pending
+        if any(arg is outputs for arg in args):
+            import jax
+
+            leaves = [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(outputs)]
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            with open(tmp, "wb") as file:
+                np.savez(file, *leaves)
+            os.replace(tmp, path)
+        cls.pending = None
+
+
 def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, writable: bool,
                 on_traced: Any = None) -> Any:
-    """``function(*args)`` compiled once; through the exported-program cache when possible.
+    """``function(*args)`` compiled once; through the exported-program cache when possible
+    (and, for ``init_all``, the cache of its outputs).
 
     ``on_traced()`` is called once tracing is over (the caller's time accounting).
     """
     import jax
 
+    if writable:
+        _OutputsToWrite.consumed(args)
     jitted = jax.jit(function)
     traced = jitted.trace(*args)
     if on_traced is not None:
@@ -64,6 +133,23 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
     key = program_key(traced) if cache_dir else None
     if key is None or cache_dir is None:
         return traced.lower().compile()(*args)
+    outputs_path = None
+    if getattr(function, "__name__", None) == CACHED_OUTPUTS:
+        outputs_path = _outputs_path(cache_dir, key, args)
+        cached = None if outputs_path is None else _load_outputs(outputs_path, traced)
+        if cached is not None:
+            return cached
+    result = _compiled(jitted, traced, key, args, cache_dir, writable)
+    if outputs_path is not None and writable:
+        _OutputsToWrite.pending = (outputs_path, result)
+    return result
+
+
+def _compiled(jitted: Any, traced: Any, key: str, args: tuple[Any, ...], cache_dir: str,
+              writable: bool) -> Any:
+    """Run the traced program through the exported-program cache (see the module doc)."""
+    import jax
+
     path = Path(cache_dir) / f"{PREFIX}{key}.jaxexport"
     blob: bytes | bytearray | None
     try:

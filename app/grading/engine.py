@@ -247,7 +247,8 @@ class Grader:
     def grade(self, problem: Problem, code: str, mode: Mode = Mode.SUBMIT,
               on_case: Callable[[CaseResult], None] | None = None,
               stop_on_failure: bool = False, defer_mistakes: bool = False,
-              background: bool = False, framework: str = "jax") -> GradeResult:
+              background: bool = False, framework: str = "jax",
+              between_groups: Callable[[], None] | None = None) -> GradeResult:
         """Grade ``code``: mode "run" uses the visible cases, "submit" all of them.
 
         ``framework``: what ``code`` is written in (``sandbox.FRAMEWORKS``); every
@@ -257,6 +258,7 @@ class Grader:
         ``defer_mistakes``: never wait for known mistakes' outputs; a wrong answer
         graded without some of them says so in ``GradeResult.hints_pending``.
         ``background``: at the lowest CPU priority (a re-run for hints only).
+        ``between_groups()``: after a process group's cases went to ``on_case``, before the next.
         """
         started = time.monotonic()
         cases = problem.select(mode)
@@ -281,9 +283,10 @@ class Grader:
             else:
                 on_case(case)
 
-        stdout = ""
-        stopped = False
-        for group in process_groups(cases):
+        stdout, stopped = "", False
+        for number, group in enumerate(process_groups(cases)):
+            if number and between_groups is not None:
+                between_groups()
             if stopped:
                 for index in group:
                     finish(index, CaseOutcome(cases[index].name, CaseStatus.NOT_RUN),
@@ -349,8 +352,8 @@ class Grader:
     @staticmethod
     def _not_run(case: Case, verdict: Verdict) -> CaseResult:
         """A case never run because an earlier one already decided the verdict."""
-        return CaseResult(name=case.name, visible=case.visible, verdict=verdict,
-                          message="not run: an earlier case already decided the verdict")
+        return CaseResult(case.name, case.visible, verdict,
+                          "not run: an earlier case already decided the verdict")
 
     @staticmethod
     def _judge(problem: Problem, case: Case, outcome: CaseOutcome,

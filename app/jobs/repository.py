@@ -38,6 +38,7 @@ from app.models import (
     SubmissionStatus,
     WorkerBeat,
 )
+from app.notify import CHANNEL
 
 
 def now() -> datetime:
@@ -58,8 +59,14 @@ class Claim:
     piece: str | None = None
 
 
-def enqueue_grade(session: Session, submission_id: int) -> Job:
-    job = Job(kind=JobKind.GRADE, submission_id=submission_id, priority=JOB_PRIORITY[JobKind.GRADE])
+# A Run (visible examples only) is claimed before waiting Submits: it is the learner's
+# quick check, and the shortest job.
+RUN_PRIORITY = JOB_PRIORITY[JobKind.GRADE] - 1
+
+
+def enqueue_grade(session: Session, submission_id: int, mode: Mode = Mode.SUBMIT) -> Job:
+    priority = RUN_PRIORITY if mode is Mode.RUN else JOB_PRIORITY[JobKind.GRADE]
+    job = Job(kind=JobKind.GRADE, submission_id=submission_id, priority=priority)
     session.add(job)
     return job
 
@@ -224,6 +231,14 @@ def finish(session: Session, job: Job) -> None:
     job.lease_expires_at = None
 
 
+def announce(session: Session, submission_id: int) -> None:
+    """Wake SSE streams on every API host: a PostgreSQL ``NOTIFY`` in the caller's
+    transaction, delivered when it commits (nothing on SQLite; see app/notify.py)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, :payload)"),
+                        {"channel": CHANNEL, "payload": str(submission_id)})
+
+
 def beat(session: Session, worker_id: str, hostname: str, pid: int, layers: str) -> None:
     beat_row = session.get(WorkerBeat, worker_id)
     if beat_row is None:
@@ -266,12 +281,6 @@ def version_with_slug(session: Session, version_id: int) -> tuple[ProblemVersion
     slug = session.scalar(select(ProblemRow.slug).where(ProblemRow.id == version.problem_id))
     assert slug is not None
     return version, slug
-
-
-def case_count(session: Session, submission_id: int) -> int:
-    """How many case rows a submission has (streamed so far)."""
-    return session.scalar(select(func.count()).select_from(CaseResultRow)
-                          .where(CaseResultRow.submission_id == submission_id)) or 0
 
 
 def case_rows_of(session: Session, submission_id: int) -> list[CaseResultRow]:

@@ -117,10 +117,10 @@ class JobService:
                 cases, f"grading failed {MAX_ATTEMPTS} times (the worker died each time)")
             self._complete(claim, submission_id, result, context)
             return
+        on_case, flush = self._case_streamer(claim, submission_id, lease, [n for n, _ in cases])
         try:
-            result = self.grader.grade(problem, code, mode, defer_mistakes=True,
-                                       framework=framework,
-                                       on_case=self._case_streamer(claim, submission_id, lease))
+            result = self.grader.grade(problem, code, mode, defer_mistakes=True, on_case=on_case,
+                                       framework=framework, between_groups=flush)
         except ReferenceFailed as exc:
             log.error("reference failed while grading submission %s: %s", submission_id, exc)
             result = GradeResult.internal(cases, "the reference solution failed")
@@ -128,27 +128,42 @@ class JobService:
             raise LeaseLost(f"job {claim.job_id}")
         self._complete(claim, submission_id, result, context)
 
-    def _case_streamer(self, claim: Claim, submission_id: int,
-                       lease: Lease) -> Callable[[CaseResult], None]:
-        """An ``on_case`` callback writing cases as they finish, at most every
-        ``CASE_WRITE_INTERVAL_S``, and waking the submission's SSE streams."""
-        pending: list[CaseResult] = []
+    def _case_streamer(self, claim: Claim, submission_id: int, lease: Lease, names: list[str]
+                       ) -> tuple[Callable[[CaseResult], None], Callable[[], None]]:
+        """``on_case`` writing cases as they finish, at most every
+        ``CASE_WRITE_INTERVAL_S``, and waking the submission's SSE streams; and
+        ``flush`` writing every case passed so far at once (between process groups:
+        the visible cases are shown before the hidden ones compile).
+
+        Only a leading run of cases in case order is written (``names``: the cases'
+        names in that order), because the stream sends rows in index order, once.
+        """
+        index_of = {name: index for index, name in enumerate(names)}
+        pending: dict[int, CaseResult] = {}
         last_write = [time.monotonic()]
-        streamed = {"ok": True}
+        streamed = {"ok": True, "written": 0}  # written: cases 0 .. written-1 are stored
 
         def on_case(case: CaseResult) -> None:
             # Live progress only: ``_complete`` writes any case missing here, so a failed
             # write is not fatal, and it must never raise into the sandbox mid-run.  Cases
             # of a slow run stream as they finish; cases that arrive together (one program
-            # ran them all) wait for _complete's single transaction.
-            pending.append(case)
-            if not streamed["ok"] or time.monotonic() - last_write[0] < CASE_WRITE_INTERVAL_S:
+            # ran them all) wait for the next flush or _complete's single transaction.
+            pending[index_of[case.name]] = case
+            if time.monotonic() - last_write[0] >= CASE_WRITE_INTERVAL_S:
+                flush()
+
+        def flush() -> None:
+            end = streamed["written"]
+            while end in pending:
+                end += 1
+            if not streamed["ok"] or end == streamed["written"]:
                 return
             try:
                 with self.sessions() as session:
                     repository.lock_owned(session, claim.job_id, self.worker_id)
-                    for index in range(repository.case_count(session, submission_id), len(pending)):
+                    for index in range(streamed["written"], end):
                         session.add(case_row(submission_id, index, pending[index]))
+                    repository.announce(session, submission_id)
                     session.commit()
             except LeaseLost:
                 lease.lost = True
@@ -160,9 +175,10 @@ class JobService:
                 streamed["ok"] = False
                 return
             last_write[0] = time.monotonic()
+            streamed["written"] = end
             self.notify.send(submission_id)
 
-        return on_case
+        return on_case, flush
 
     def _complete(self, claim: Claim, submission_id: int, result: GradeResult,
                   context: dict[str, Any]) -> None:
@@ -197,6 +213,7 @@ class JobService:
                 repository.follow_with_hints(session, job)
             else:
                 repository.finish(session, job)
+            repository.announce(session, submission_id)
             session.commit()
 
     def give_way(self, claim: Claim, what: str) -> None:

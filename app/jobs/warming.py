@@ -117,6 +117,7 @@ def follow_hints(jobs: JobService, claim: Claim, lease: Lease) -> None:
                         "mistake": case.mistake}
         submission.hints_pending = False
         repository.finish(session, job)
+        repository.announce(session, claim.submission_id)
         session.commit()
     jobs.notify.send(claim.submission_id)
 
@@ -143,5 +144,6 @@ def _pieces_to_wait_for(jobs: JobService, session: Session, version_id: int,
 def _finish(jobs: JobService, session: Session, claim: Claim, submission: Submission) -> None:
     submission.hints_pending = False
     repository.finish(session, repository.lock_owned(session, claim.job_id, jobs.worker_id))
+    repository.announce(session, submission.id)
     session.commit()
     jobs.notify.send(submission.id)

@@ -26,9 +26,8 @@ from app.submissions.schemas import (
 )
 
 router = APIRouter(prefix="/api/submissions", tags=["submissions"])
-EVENT_POLL_S = 0.1  # without local notifications (workers on other hosts)
-EVENT_FALLBACK_POLL_S = 1.0  # with them: only a safety net for a lost datagram
 EVENT_TIMEOUT_S = 600
+WAITING = ": waiting\n\n"  # an SSE comment (clients ignore it): nothing to send yet
 # Ids are 64-bit in the database; a larger one in the URL is a 422, not an overflow (500).
 SubmissionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
@@ -90,8 +89,11 @@ def _sse(event: str, data: dict) -> str:
 @router.get("/{submission_id}/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
 def events(submission_id: SubmissionId, request: Request, user: CurrentUser, session: SessionDep,
-           sessions: SessionsDep) -> StreamingResponse:
+           sessions: SessionsDep, settings: SettingsDep) -> StreamingResponse:
     """Server-Sent Events: one ``case`` event per finished case, then one ``done`` event.
+
+    When the first look finds nothing to send yet, the stream sends one SSE comment
+    (``: waiting``) before it waits.
 
     When ``done`` says ``hints_pending`` (a wrong answer graded before its problem's
     known mistakes were warm), the stream stays open for one ``hints`` event,
@@ -102,12 +104,12 @@ def events(submission_id: SubmissionId, request: Request, user: CurrentUser, ses
     listener = getattr(request.app.state, "notifications", None)
 
     async def stream() -> AsyncIterator[str]:
-        # Woken by the worker's datagram when it commits (app/notify.py); the database
-        # stays the only source of what is sent.
+        # Woken by the worker's datagram or PostgreSQL NOTIFY when it commits
+        # (app/notify.py); the database stays the only source of what is sent.
         watch = listener.watch(submission_id) if listener else contextlib.nullcontext()
         with watch as changed:
             sent = -1
-            done_sent = False
+            done_sent = waited = False
             started = time.monotonic()
             while time.monotonic() - started < EVENT_TIMEOUT_S:
                 if await request.is_disconnected():
@@ -130,11 +132,14 @@ def events(submission_id: SubmissionId, request: Request, user: CurrentUser, ses
                                  for row in repository.case_rows(db, submission_id)]
                         yield _sse("hints", {"id": submission_id, "cases": cases})
                         return
+                if not waited and sent < 0 and not done_sent:
+                    yield WAITING
+                waited = True
                 if changed is None:
-                    await asyncio.sleep(EVENT_POLL_S)
+                    await asyncio.sleep(settings.events_poll_s)
                 else:
                     live = listener is not None and listener.live()
-                    poll = EVENT_FALLBACK_POLL_S if live else EVENT_POLL_S
+                    poll = settings.events_fallback_poll_s if live else settings.events_poll_s
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(changed.wait(), poll)
         yield _sse("timeout", {"id": submission_id})

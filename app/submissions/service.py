@@ -34,7 +34,7 @@ def submit(session: Session, settings: Settings, user: User, body: SubmissionCre
                             code=body.code, framework=body.framework, assignment_id=assignment_id, late=late)
     session.add(submission)
     session.flush()
-    jobs.enqueue_grade(session, submission.id)
+    jobs.enqueue_grade(session, submission.id, submission.mode)
     session.commit()
     return submission
 

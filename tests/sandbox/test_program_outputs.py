@@ -1,0 +1,101 @@
+"""The cache of ``init_all`` outputs (``sandbox/programs.py``): the reference run stores
+the parameters its ``init`` program drew, a learner run with the same program on the
+same arguments loads them instead of running ``init``, and outputs a learner is judged
+by are never stored.
+
+A test harness in the shape of ``flax_module``'s ``batch``: ``init_all`` draws one
+parameter array per case from the case seed, ``apply_all`` scales the input by it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+
+from sandbox import CaseSpec, CaseStatus, Limits, RunRequest
+from sandbox.programs import OUTPUTS_PREFIX
+
+LIMITS = Limits(time_s=5.0, memory_mb=1024, startup_s=10.0)
+HARNESS = textwrap.dedent('''
+    import jax
+    import jax.numpy as jnp
+
+    def run_case(entry, inputs):
+        raise RuntimeError("the batch path is what these tests exercise")
+
+    def batch(entry, cases, begin_case, run):
+        keys = [jax.random.PRNGKey(int(c["seed"])) for c in cases]
+        xs = [jnp.asarray(c["x"], jnp.float32) for c in cases]
+
+        def init_all(keys, xs):
+            return [entry.init(key, x) for key, x in zip(keys, xs)]
+
+        def apply_all(params, xs):
+            return [entry.apply(p, x) for p, x in zip(params, xs)]
+
+        final = cases[0].get("final")
+        if final is not None and int(final) == 1:  # a harness judging init's own outputs
+            return [jnp.ravel(p["w"]) for p in run(init_all, keys, xs)]
+        return run(apply_all, run(init_all, keys, xs), xs)
+''')
+CODE = textwrap.dedent('''
+    import jax
+    import jax.numpy as jnp
+
+    class Scale:
+        @staticmethod
+        def init(key, x):
+            return {"w": jax.random.normal(key, x.shape)}
+
+        @staticmethod
+        def apply(params, x):
+            return params["w"] * x
+''')
+# Written differently after init: same init program, another apply.
+OTHER_APPLY = CODE.replace('return params["w"] * x', 'return x * params["w"] + 0.0')
+OTHER_INIT = CODE.replace("jax.random.normal(key, x.shape)", "jax.random.uniform(key, x.shape)")
+
+
+def _run(box, cache, code: str, writable: bool, final: int = 0):
+    cases = tuple(CaseSpec(f"c{i}", {"seed": 10 + i, "x": np.arange(1.0, 4.0 + i), "final": final})
+                  for i in range(3))
+    result = box.run(RunRequest(code=code, harness_code=HARNESS, entry="Scale", cases=cases,
+                                cache_dir=str(cache), cache_writable=writable), LIMITS)
+    assert all(c.status is CaseStatus.OK for c in result.cases), [
+        (c.status, c.message) for c in result.cases]
+    return [c.output for c in result.cases]
+
+
+def _stored(cache) -> list:
+    return sorted(cache.glob(f"{OUTPUTS_PREFIX}*.npz"))
+
+
+def test_allow_learner_loads_the_reference_runs_init_outputs(sandbox, world_tmp):
+    cache = world_tmp / "xla-cache"
+    cache.mkdir(mode=0o755)
+    reference = _run(sandbox, cache, CODE, writable=True)
+    stored = _stored(cache)
+    assert len(stored) == 1, stored  # init's parameters, not apply's results
+    with np.load(stored[0]) as arrays:
+        params = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
+    # The stored arrays are the parameters: the outputs divided by the inputs.
+    for w, out, i in zip(params, reference, range(3), strict=True):
+        np.testing.assert_allclose(w * np.arange(1.0, 4.0 + i), out, rtol=1e-6)
+    # Doctor the stored parameters: a learner run that loads them shows it in its outputs.
+    np.savez(stored[0], *[w + 1.0 for w in params])
+    learner = _run(sandbox, cache, OTHER_APPLY, writable=False)
+    for out, ref, i in zip(learner, reference, range(3), strict=True):
+        np.testing.assert_allclose(out, ref + np.arange(1.0, 4.0 + i), rtol=1e-5)
+    # Another init program is another key: computed, not loaded, and nothing is written.
+    other = _run(sandbox, cache, OTHER_INIT, writable=False)
+    assert not any(np.allclose(a, b) for a, b in zip(other, learner, strict=True))
+    assert _stored(cache) == stored
+
+
+def test_deny_caching_outputs_a_learner_is_judged_by(sandbox, world_tmp):
+    # A harness whose final results are init_all's outputs: they are never stored.
+    cache = world_tmp / "xla-cache"
+    cache.mkdir(mode=0o755)
+    _run(sandbox, cache, CODE, writable=True, final=1)
+    assert _stored(cache) == []
