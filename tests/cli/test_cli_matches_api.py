@@ -22,6 +22,7 @@ import pytest
 
 from app.cli import open_grader, resolve_problem
 from app.config import Settings
+from app.problems.solutions import parse_framework
 from tests.conftest import ROOT
 from tests.serving import free_port, start_serve, wait_published
 
@@ -39,14 +40,14 @@ class _Both:
                                  json={"username": "same", "password": "same-password"}).json()
         self.headers = {"Authorization": f"Bearer {token['token']}"}
 
-    def cli(self, slug: str, code: str) -> str:
+    def cli(self, slug: str, code: str, framework: str) -> str:
         problem = resolve_problem(slug, None, None, self.settings)
-        return self.grader.grade(problem, code, "submit").verdict.value
+        return self.grader.grade(problem, code, "submit", framework=framework).verdict.value
 
-    def api(self, slug: str, code: str) -> str:
+    def api(self, slug: str, code: str, framework: str) -> str:
         wait_published(self.client, [slug], timeout=1800)
         reply = self.client.post("/api/submissions", headers=self.headers,
-                                 json={"problem": slug, "code": code})
+                                 json={"problem": slug, "code": code, "framework": framework})
         assert reply.status_code == 202, reply.text
         sid = reply.json()["id"]
         for _ in range(3600):
@@ -90,5 +91,6 @@ def test_cli_and_api_give_the_expected_verdict(both, path):
     expected = EXPECT.search(code)
     assert expected, f"{path} has no '# expect:' line"
     slug = path.parts[-4]
-    cli, api = both.cli(slug, code), both.api(slug, code)
+    framework = parse_framework(code, path)  # "# framework: pytorch" files run as PyTorch
+    cli, api = both.cli(slug, code, framework), both.api(slug, code, framework)
     assert (cli, api) == (expected.group(1), expected.group(1)), path
