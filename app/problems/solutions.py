@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,16 +34,21 @@ class Solution:
     framework: str = "jax"  # ``# framework: <name>`` in the first five lines
 
 
-def parse_label(code: str, path: Path) -> str | None:
-    """An optional ``# label: <category>`` in the first five lines (hint vocabulary)."""
+def _header_value(code: str, path: Path, key: str, allowed: Collection[str]) -> str | None:
+    """An optional ``# <key>: <value>`` in the first five lines; the value must be ``allowed``."""
     for line in code.splitlines()[:5]:
-        found = re.match(r"^#\s*label:\s*(\S+)\s*$", line)
+        found = re.match(rf"^#\s*{key}:\s*(\S+)\s*$", line)
         if found:
-            if found.group(1) not in CATEGORIES:
-                raise InvalidProblem(f"{path}: label {found.group(1)!r} is not one of "
-                                     f"{', '.join(CATEGORIES)}")
+            if found.group(1) not in allowed:
+                raise InvalidProblem(f"{path}: {key} {found.group(1)!r} is not one of "
+                                     f"{', '.join(allowed)}")
             return found.group(1)
     return None
+
+
+def parse_label(code: str, path: Path) -> str | None:
+    """An optional ``# label: <category>`` (hint vocabulary)."""
+    return _header_value(code, path, "label", CATEGORIES)
 
 
 def pack_mistakes(solutions: tuple[Solution, ...]) -> tuple[KnownMistake, ...]:
@@ -54,15 +60,8 @@ def pack_mistakes(solutions: tuple[Solution, ...]) -> tuple[KnownMistake, ...]:
 
 
 def parse_framework(code: str, path: Path) -> str:
-    """An optional ``# framework: <name>`` in the first five lines (default jax)."""
-    for line in code.splitlines()[:5]:
-        found = re.match(r"^#\s*framework:\s*(\S+)\s*$", line)
-        if found:
-            if found.group(1) not in FRAMEWORKS:
-                raise InvalidProblem(f"{path}: framework {found.group(1)!r} is not one of "
-                                     f"{', '.join(FRAMEWORKS)}")
-            return found.group(1)
-    return "jax"
+    """An optional ``# framework: <name>`` (default jax)."""
+    return _header_value(code, path, "framework", FRAMEWORKS) or "jax"
 
 
 def parse_header(code: str, path: Path) -> tuple[Verdict, str | None]:
