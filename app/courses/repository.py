@@ -221,13 +221,16 @@ def count_attempt(session: Session, submission: Submission) -> None:
     new = insert(GradebookCell).values(
         course_id=found.course_id, user_id=submission.user_id, problem_id=found.problem_id,
         best_key=best_key(submission.verdict, submission.passed, submission.late, submission.id),
-        attempts=1, first_accepted_at=submission.created_at if accepted else None)
+        verdict=submission.verdict, passed=submission.passed, total=submission.total,
+        late=submission.late, attempts=1,
+        first_accepted_at=submission.created_at if accepted else None)
     cell, incoming = GradebookCell.__table__.c, new.excluded
+    better = incoming.best_key > cell.best_key
     session.execute(new.on_conflict_do_update(
         index_elements=[cell.course_id, cell.user_id, cell.problem_id],
         set_={
-            "best_key": case((incoming.best_key > cell.best_key, incoming.best_key),
-                             else_=cell.best_key),
+            **{name: case((better, incoming[name]), else_=cell[name])
+               for name in ("best_key", "verdict", "passed", "total", "late")},
             "attempts": cell.attempts + incoming.attempts,
             "first_accepted_at": case(
                 (cell.first_accepted_at.is_(None), incoming.first_accepted_at),
@@ -244,7 +247,7 @@ def best_attempts(session: Session, course_id: int, user_id: int | None = None
                   ) -> Sequence[BestAttempt]:
     """Per (learner, problem): the best attempt (accepted first, then most cases passed,
     then on time, then earliest), the number of attempts and the first acceptance time,
-    read from the gradebook cells (current learners only).
+    read from the gradebook cells (current learners only; no submission is read).
 
     Rows: user_id, problem_id, id, verdict, passed, total, late, attempts, first_accepted_at.
     """
@@ -255,10 +258,9 @@ def best_attempts(session: Session, course_id: int, user_id: int | None = None
     if user_id is not None:
         conditions.append(cell.user_id == user_id)
     return session.execute(
-        select(cell.user_id, cell.problem_id, Submission.id, Submission.verdict,
-               Submission.passed, Submission.total, Submission.late, cell.attempts,
-               cell.first_accepted_at)
-        .join(Submission, Submission.id == best_id).where(*conditions)).all()
+        select(cell.user_id, cell.problem_id, best_id.label("id"), cell.verdict, cell.passed,
+               cell.total, cell.late, cell.attempts, cell.first_accepted_at)
+        .where(*conditions)).all()
 
 
 def learner_progress(session: Session, course_id: int, problem_id: int
