@@ -99,7 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics.install(app, settings.worker_fresh_s)
     # The editor bundle is ~680 KB; classrooms share thin links.  Event streams are
     # never compressed (Starlette excludes text/event-stream: it must flush per event).
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Level 6, not Starlette's 9: a 900 KB gradebook compresses in ~7 ms instead of
+    # ~17 ms, 7% larger (bench/gradebook.py).
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outermost: a flood is refused before its body is read or a session is opened.
     app.add_middleware(PerIpLimit, per_minute=settings.requests_per_ip_per_minute)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -298,3 +299,27 @@ class AssignmentProblem(Base):
     assignment_id: Mapped[int] = _owned_by("assignments", primary_key=True)
     problem_id: Mapped[int] = _owned_by("problems", primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
+
+
+class GradebookCell(Base):
+    """Per (course, learner, problem): the counted attempts folded so far, kept in the
+    transaction that grades each one (``app.courses.repository.count_attempt``).
+
+    ``best_key`` packs the best attempt (``app.courses.repository.best_key``: accepted,
+    passed, on time, then the id inverted) so a merge is one comparison; the best
+    submission's id is in its low bits, and its verdict, passed, total and lateness
+    (final once graded) are copied so the gradebook reads no submission.  Whether the
+    user is still a learner and the problem still in an assignment are checked when the
+    gradebook is read."""
+
+    __tablename__ = "gradebook_cells"
+    course_id: Mapped[int] = _owned_by("courses", primary_key=True)
+    user_id: Mapped[int] = _owned_by("users", primary_key=True)
+    problem_id: Mapped[int] = _owned_by("problems", primary_key=True)
+    best_key: Mapped[int] = mapped_column(BigInteger)
+    verdict: Mapped[str] = mapped_column(String(32))
+    passed: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[int | None] = mapped_column(Integer)
+    late: Mapped[bool] = mapped_column(Boolean)
+    attempts: Mapped[int] = mapped_column(Integer)
+    first_accepted_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -66,7 +66,9 @@ def gradebook(session: Session, user: User, slug: str) -> dict[str, Any]:
             "late": bool(row.late), "best_submission": row.id}
     rows = []
     for uid, username in repository.learners(session, course.id):
-        mine = cells.get(uid, {})
+        found = cells.get(uid, {})
+        # Cells in column order, whatever order the table hands them back in.
+        mine = {slug: found[slug] for _, slug in problems if slug in found}
         rows.append({
             "username": username, "cells": mine,
             "solved": sum(c["best_verdict"] == Verdict.ACCEPTED.value for c in mine.values()),

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Row, and_, case, func, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.grading.verdicts import Verdict
@@ -17,6 +19,7 @@ from app.models import (
     Course,
     CourseMember,
     CourseRole,
+    GradebookCell,
     KnownMistakeRow,
     LatePolicy,
     Mode,
@@ -173,42 +176,91 @@ def _graded(course_id: int, user_id: int | None = None, problem_id: int | None =
 
 
 # Best attempt = the greatest key: accepted, then most cases passed, then on time, then
-# earliest.  Packed into one integer so a plain GROUP BY (a hash aggregate, no sort of
-# every attempt) finds it: accepted at bit 52, passed in bits 42-51 (up to 1023 cases),
-# on time at bit 41, and the id, inverted, in bits 0-40 (ids below 2.2e12).
+# earliest.  Packed into one integer so merging an attempt into its cell is one ``max``:
+# accepted at bit 52, passed in bits 42-51 (up to 1023 cases), on time at bit 41, and
+# the id, inverted, in bits 0-40 (ids below 2.2e12).  Migration 0010 back-fills cells
+# with the same packing written in SQL.
 _ID_BITS = 41
 _ID_MASK = (1 << _ID_BITS) - 1
 
 
-def _best_key() -> Any:
-    accepted = case((Submission.verdict == Verdict.ACCEPTED.value, 1 << 52), else_=0)
-    passed = func.coalesce(Submission.passed, 0) * literal(1 << 42, BigInteger)
-    on_time = case((Submission.late.is_(False), 1 << _ID_BITS), else_=0)
-    return accepted + passed + on_time + (literal(_ID_MASK, BigInteger) - Submission.id)
+def best_key(verdict: str | None, passed: int | None, late: bool, submission_id: int) -> int:
+    """The packed key of one attempt (greater is better)."""
+    return (((verdict == Verdict.ACCEPTED.value) << 52) + ((passed or 0) << 42)
+            + ((not late) << _ID_BITS) + (_ID_MASK - submission_id))
+
+
+def counts(submission: Submission) -> bool:
+    """Whether a graded submission is a counted attempt of a course (learner membership
+    aside, which the gradebook checks when read): a full submission recorded for an
+    assignment, graded, not ``internal_error``."""
+    return (submission.assignment_id is not None and submission.mode == Mode.SUBMIT
+            and submission.verdict is not None
+            and submission.verdict != Verdict.INTERNAL_ERROR.value)
+
+
+def count_attempt(session: Session, submission: Submission) -> None:
+    """Fold a just-graded submission into its gradebook cell, in the caller's transaction
+    (call it once per submission, when its verdict is first written).
+
+    One ``INSERT ... ON CONFLICT DO UPDATE``: atomic on SQLite and PostgreSQL, so two
+    workers grading attempts of the same cell at once both count, and the better stays.
+    """
+    if not counts(submission):
+        return
+    found = session.execute(select(
+        select(Assignment.course_id).where(Assignment.id == submission.assignment_id)
+        .scalar_subquery().label("course_id"),
+        select(ProblemVersion.problem_id).where(ProblemVersion.id == submission.problem_version_id)
+        .scalar_subquery().label("problem_id"))).one()
+    if found.course_id is None or found.problem_id is None:
+        return
+    accepted = submission.verdict == Verdict.ACCEPTED.value
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    new = insert(GradebookCell).values(
+        course_id=found.course_id, user_id=submission.user_id, problem_id=found.problem_id,
+        best_key=best_key(submission.verdict, submission.passed, submission.late, submission.id),
+        verdict=submission.verdict, passed=submission.passed, total=submission.total,
+        late=submission.late, attempts=1,
+        first_accepted_at=submission.created_at if accepted else None)
+    cell, incoming = GradebookCell.__table__.c, new.excluded
+    better = incoming.best_key > cell.best_key
+    session.execute(new.on_conflict_do_update(
+        index_elements=[cell.course_id, cell.user_id, cell.problem_id],
+        set_={
+            **{name: case((better, incoming[name]), else_=cell[name])
+               for name in ("best_key", "verdict", "passed", "total", "late")},
+            "attempts": cell.attempts + incoming.attempts,
+            "first_accepted_at": case(
+                (cell.first_accepted_at.is_(None), incoming.first_accepted_at),
+                (incoming.first_accepted_at < cell.first_accepted_at, incoming.first_accepted_at),
+                else_=cell.first_accepted_at),
+        }))
+
+
+# user_id, problem_id, id, verdict, passed, total, late, attempts, first_accepted_at
+BestAttempt = Row[int, int, int, str | None, int | None, int | None, bool, int, datetime | None]
 
 
 def best_attempts(session: Session, course_id: int, user_id: int | None = None
-                  ) -> Sequence[Row[Any]]:
+                  ) -> Sequence[BestAttempt]:
     """Per (learner, problem): the best attempt (accepted first, then most cases passed,
-    then on time, then earliest), the number of attempts and the first acceptance time.
+    then on time, then earliest), the number of attempts and the first acceptance time,
+    read from the gradebook cells (current learners only; no submission is read).
 
     Rows: user_id, problem_id, id, verdict, passed, total, late, attempts, first_accepted_at.
     """
-    accepted_at = case((Submission.verdict == Verdict.ACCEPTED.value, Submission.created_at))
-    grouped = (
-        select(Submission.user_id, ProblemVersion.problem_id,
-               func.max(_best_key()).label("best"), func.count().label("attempts"),
-               func.min(accepted_at).label("first_accepted_at"))
-        .join(ProblemVersion, ProblemVersion.id == Submission.problem_version_id)
-        .where(_graded(course_id, user_id))
-        .group_by(Submission.user_id, ProblemVersion.problem_id)
-    ).subquery()
-    best_id = literal(_ID_MASK, BigInteger) - grouped.c.best.op("%")(literal(1 << _ID_BITS, BigInteger))
+    cell = GradebookCell
+    best_id = literal(_ID_MASK, BigInteger) - cell.best_key.op("%")(literal(1 << _ID_BITS, BigInteger))
+    conditions = [cell.course_id == course_id, cell.user_id.in_(select(CourseMember.user_id).where(
+        CourseMember.course_id == course_id, CourseMember.role == CourseRole.LEARNER))]
+    if user_id is not None:
+        conditions.append(cell.user_id == user_id)
     return session.execute(
-        select(grouped.c.user_id, grouped.c.problem_id, Submission.id, Submission.verdict,
-               Submission.passed, Submission.total, Submission.late, grouped.c.attempts,
-               grouped.c.first_accepted_at)
-        .join(Submission, Submission.id == best_id)).all()
+        select(cell.user_id, cell.problem_id, best_id.label("id"), cell.verdict, cell.passed,
+               cell.total, cell.late, cell.attempts, cell.first_accepted_at)
+        .where(*conditions)).all()
 
 
 def learner_progress(session: Session, course_id: int, problem_id: int

@@ -1,7 +1,8 @@
 """What a worker does with a claimed job: grade a submission or validate a problem version.
 
 Grading: claim -> reset partial results -> grade in the sandbox (streaming cases) ->
-write every case, the verdict and the job's end in one transaction -> notify SSE.
+write every case, the verdict, its course gradebook cell and the job's end in one
+transaction -> notify SSE.
 Validation: run the reference on every case; ready (and current) or rejected.
 Every write first locks the job row and checks the lease is still ours
 (``repository.lock_owned``), so a worker that lost its lease never writes results.
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.courses.repository import count_attempt
 from app.grading.engine import Grader, ReferenceFailed, Yielded
 from app.grading.verdicts import CaseResult, GradeResult
 from app.jobs import repository, warming
@@ -192,7 +194,7 @@ class JobService:
                         "total": result.total})
 
     def _write_result(self, claim: Claim, submission_id: int, result: GradeResult) -> None:
-        """Case rows, verdict and job state in one transaction: all of it or none."""
+        """Case rows, verdict, gradebook cell and job state in one transaction: all of it or none."""
         with self.sessions() as session:
             job = repository.lock_owned(session, claim.job_id, self.worker_id)
             existing = repository.written_case_indexes(session, submission_id)
@@ -201,6 +203,7 @@ class JobService:
                     session.add(case_row(submission_id, index, case))
             submission = session.get(Submission, submission_id)
             assert submission is not None
+            first_verdict = submission.verdict is None
             submission.status = SubmissionStatus.DONE
             submission.verdict = result.verdict.value
             submission.passed = result.passed
@@ -209,6 +212,8 @@ class JobService:
             submission.finished_at = datetime.now(UTC)
             submission.grading_ms = result.wall_ms
             submission.hints_pending = result.hints_pending
+            if first_verdict:  # its course's gradebook cell counts it once, with its cases
+                count_attempt(session, submission)
             if result.hints_pending:  # the verdict is out; this job now waits for hints
                 repository.follow_with_hints(session, job)
             else:

@@ -1,5 +1,6 @@
 """Rows for course tests: published problems and graded submissions written directly
-(grading itself is tested elsewhere; one course test grades for real)."""
+(grading itself is tested elsewhere; one course test grades for real), each counted in
+its gradebook cell by the worker's own ``count_attempt``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app.courses.repository import count_attempt
 from app.models import (
     CaseResultRow,
     KnownMistakeRow,
@@ -63,6 +65,7 @@ def add_attempt(session: Session, user: int, version_id: int, assignment: int | 
         session.add(CaseResultRow(submission_id=submission.id, idx=idx, name=name, visible=visible,
                                   verdict=case_verdict,
                                   data={"name": name, "verdict": case_verdict, **extra}))
+    count_attempt(session, submission)
     session.commit()
     return submission.id
 

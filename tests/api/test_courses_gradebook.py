@@ -5,9 +5,22 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import UTC, datetime, timedelta
 
-from app.models import Mode
+import pytest
+from sqlalchemy import text
+
+from app.courses.repository import best_key, count_attempt
+from app.models import (
+    Assignment,
+    GradebookCell,
+    Mode,
+    ProblemRow,
+    ProblemVersion,
+    Submission,
+    SubmissionStatus,
+)
 from tests.api.conftest import auth
 from tests.api.course_seed import add_attempt, add_mistake, add_problem, learner_token, user_id
 
@@ -164,3 +177,79 @@ def test_stats_for_a_problem_outside_the_course_is_404(bare_stack):
     tokens = seed(bare_stack)
     missing = bare_stack.client.get("/api/courses/dl/problems/nope/stats", headers=auth(tokens["prof"]))
     assert missing.status_code == 404 and set(missing.json()) == {"error", "detail"}
+
+
+def test_two_attempts_on_one_cell_keep_the_best_and_count_both(bare_stack):
+    """Cells are folded attempt by attempt as they are graded; the order they are graded
+    in must not change the best attempt, the count or the first acceptance."""
+    tokens = seed(bare_stack)
+    with bare_stack.sessions() as session:
+        pool = session.query(ProblemVersion).join(ProblemRow, ProblemRow.id == ProblemVersion.problem_id
+                                                  ).filter(ProblemRow.slug == "pool").one().id
+        assignment = session.query(Assignment).filter_by(title="Two").one().id
+        uid = {name: user_id(session, name) for name in ("learner22", "learner23")}
+        # Better second: 1/3, then 2/3.
+        add_attempt(session, uid["learner22"], pool, assignment, "wrong_answer", T0, WA_BOTH)
+        better = add_attempt(session, uid["learner22"], pool, assignment, "wrong_answer",
+                             T0 + timedelta(minutes=1), WA_PADDING)
+        # Better first: both accepted on time, the earlier-graded one has the smaller id
+        # (the tie-break) though it was created later; the first acceptance is the earlier.
+        kept = add_attempt(session, uid["learner23"], pool, assignment, "accepted",
+                           T0 + timedelta(minutes=5), ACCEPTED)
+        add_attempt(session, uid["learner23"], pool, assignment, "accepted", T0, ACCEPTED)
+        cells = {uid: (key, attempts) for uid, key, attempts in session.query(
+            GradebookCell.user_id, GradebookCell.best_key, GradebookCell.attempts)
+            .filter(GradebookCell.user_id.in_(uid.values()))}
+    assert {n for n, _ in cells.values()} == {best_key("wrong_answer", 2, False, better),
+                                              best_key("accepted", 3, False, kept)}
+    book = bare_stack.client.get("/api/courses/dl/gradebook", headers=auth(tokens["prof"])).json()
+    rows = {r["username"]: r["cells"]["pool"] for r in book["rows"] if "pool" in r["cells"]}
+    assert (rows["learner22"]["best_submission"], rows["learner22"]["passed"],
+            rows["learner22"]["attempts"]) == (better, 2, 2)
+    assert (rows["learner23"]["best_submission"], rows["learner23"]["attempts"],
+            rows["learner23"]["first_accepted_at"]) == (kept, 2, "2026-11-02T09:00:00Z")
+
+
+def _graded(session, user: int, version: int, assignment: int, verdict: str, passed: int) -> Submission:
+    submission = Submission(user_id=user, problem_version_id=version, mode=Mode.SUBMIT, code="#",
+                            status=SubmissionStatus.DONE, verdict=verdict, passed=passed, total=3,
+                            created_at=T0, finished_at=T0, assignment_id=assignment)
+    session.add(submission)
+    session.flush()
+    count_attempt(session, submission)
+    return submission
+
+
+def test_two_workers_counting_one_new_cell_at_once_both_count(bare_stack):
+    """PostgreSQL: the second upsert waits on the first's uncommitted row, then merges
+    into it (a read-then-write would lose an attempt or break the primary key)."""
+    if not bare_stack.settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: nothing runs concurrently")
+    seed(bare_stack)
+    with bare_stack.sessions() as session:
+        version = session.query(ProblemVersion).join(ProblemRow, ProblemRow.id == ProblemVersion.problem_id
+                                                     ).filter(ProblemRow.slug == "pool").one().id
+        assignment = session.query(Assignment).filter_by(title="Two").one().id
+        learner = user_id(session, "learner22")
+    outcome: dict[str, int] = {}
+
+    def second_worker() -> None:
+        with bare_stack.sessions() as session:
+            outcome["id"] = _graded(session, learner, version, assignment, "accepted", 3).id
+            session.commit()
+
+    with bare_stack.sessions() as first, bare_stack.sessions() as watcher:
+        _graded(first, learner, version, assignment, "wrong_answer", 1)
+        thread = threading.Thread(target=second_worker)
+        thread.start()
+        # Commit only once the second upsert is blocked on our row.
+        while not watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                                      "'Lock' AND datname = current_database()")):
+            assert thread.is_alive(), "the second upsert did not wait for the first"
+            watcher.rollback()
+        first.commit()
+        thread.join()
+    with bare_stack.sessions() as session:
+        cell = session.query(GradebookCell).filter_by(user_id=learner).one()
+    assert (cell.attempts, cell.verdict, cell.passed) == (2, "accepted", 3)
+    assert cell.best_key == best_key("accepted", 3, False, outcome["id"])
