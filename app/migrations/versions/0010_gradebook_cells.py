@@ -12,14 +12,14 @@ recorded for one of the course's assignments, graded, not ``internal_error``.
 Branched from 0008 (another branch holds 0009): re-chain on merge.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
