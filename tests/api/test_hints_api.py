@@ -108,7 +108,7 @@ def test_the_verdict_comes_first_and_its_hint_follows_once_the_mistake_is_warm(
             assert added.status_code == 201, added.text
             problem, mistake = published_mistake(sessions, "vector-add", code)
             assert _jobs(sessions)[-1] == ("warm", "queued", 4)  # one piece, enqueued once
-            assert warming.enqueuepublished_mistake(sessions) == 0  # another worker's start adds none
+            assert warming.enqueue_published(sessions) == 0  # another worker's start adds none
 
             token = stack.token("ada")
             sid = client.post("/api/submissions", headers=auth(token),
