@@ -26,6 +26,7 @@ from sandbox.frameworks import FOREIGN, RUNTIME, adapt, configure_torch
 from sandbox.parent import die_with_parent
 from sandbox.programs import run_program
 from sandbox.protocol import HEADER, decode_payload, encode_frame
+from sandbox.whole_run import MAX_UNCACHED_EQUATIONS, printed_tracers, whole_run_batch
 
 SUBMISSION_FILE = "<submission>"
 HARNESS_FILE = "<harness>"
@@ -150,14 +151,15 @@ def _configure_jax(meta: dict[str, Any]) -> None:
 
 
 def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
-               arrays: dict[str, np.ndarray], budget: int) -> bool:
-    """Run every case through the harness's ``batch``, which compiles all cases at once.
+               arrays: dict[str, np.ndarray], budget: int, whole_run: bool) -> bool:
+    """Run every case through ``batch``, which compiles all cases at once.
 
     Emits one frame per case and returns True, or returns False having emitted no case
     frame when anything went wrong, so the caller runs the cases one by one and reports
     errors per case.  Each case's time is its own tracing time plus an equal share of
     the shared lowering, compilation and run; printed text goes to the case whose
-    tracing printed it.
+    tracing printed it.  ``whole_run``: ``batch`` is ``sandbox.whole_run``'s, built
+    from ``run_case`` (it declines large uncached programs and traced prints).
     """
     n_cases = len(meta["cases"])
     outs = [_CappedText(MAX_CASE_STDOUT) for _ in range(n_cases)]
@@ -176,7 +178,8 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
 
     def run(function: Any, *args: Any) -> Any:
         return run_program(function, args, meta.get("cache_dir"),
-                           bool(meta.get("cache_writable")), on_traced=stop_clock)
+                           bool(meta.get("cache_writable")), on_traced=stop_clock,
+                           max_equations=MAX_UNCACHED_EQUATIONS if whole_run else None)
 
     _emit({"type": "batch", "cases": n_cases})
     started = time.perf_counter()
@@ -188,6 +191,8 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
         sys.stdout, sys.stderr = saved
         outputs = [_to_output(value) for value in results]
         if len(outputs) != n_cases or sum(o.nbytes for o in outputs) > budget:
+            return False
+        if whole_run and printed_tracers([out.getvalue() for out in outs]):
             return False
     except BaseException:  # noqa: BLE001 - rerun case by case, which reports it properly
         return False
@@ -251,17 +256,23 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
                f"your code does not define `{meta['entry']}`, the name this problem calls"})
         return
     entry = adapt(entry, framework, bool(meta.get("grad")))
-    # Only JAX code compiles into one program for every case.
+    execution = meta.get("execution", "batch")
+    # Only JAX code compiles into one program for every case: through the harness's
+    # own ``batch`` (whose cases also compile one by one), else one built from
+    # ``run_case`` (whose cases then run op by op, compiling nothing).
     batch = harness_ns.get("batch") if framework == "jax" else None
-    # A harness with ``batch`` compiles; the supervisor may then run the cases again
-    # one step down the execution ladder if compiling runs out of CPU time or memory.
-    _emit({"type": "ready", "stdout": import_out.text(), "compiles": callable(batch)})
+    whole_run = framework == "jax" and batch is None
+    if whole_run:
+        batch = whole_run_batch(run_case)
+    # A run that compiles may be run again one step down the execution ladder if
+    # compiling runs out of CPU time or memory (the supervisor decides).
+    compiles = callable(batch) and (not whole_run or execution == "batch")
+    _emit({"type": "ready", "stdout": import_out.text(), "compiles": compiles})
 
     budget = int(meta["output_bytes"])
     n_cases = len(meta["cases"])
-    execution = meta.get("execution", "batch")
     if (execution == "batch" and callable(batch) and n_cases > 1
-            and _run_batch(batch, entry, meta, arrays, budget)):
+            and _run_batch(batch, entry, meta, arrays, budget, whole_run)):
         _emit({"type": "done"})
         return
     eager = execution == "eager"
@@ -275,7 +286,7 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
                 try:
                     output = _to_output(_run_one(run_case, entry, inputs, eager))
                 except BaseException as exc:  # noqa: BLE001
-                    if eager or not callable(batch) or not _is_memory_error(exc):
+                    if eager or whole_run or not callable(batch) or not _is_memory_error(exc):
                         raise
                     # Compiling this case ran out of memory: run it without compiling.
                     ran = "eager"

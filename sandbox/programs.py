@@ -115,16 +115,30 @@ class _OutputsToWrite:
         cls.pending = None
 
 
+class ProgramTooLarge(Exception):
+    """A program not in the cache has more equations than the caller would compile."""
+
+
+def _check_size(traced: Any, max_equations: int | None) -> None:
+    count = len(traced.jaxpr.eqns)
+    if max_equations is not None and count > max_equations:
+        raise ProgramTooLarge(f"{count} equations, over {max_equations}, and not cached")
+
+
 def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, writable: bool,
-                on_traced: Any = None) -> Any:
+                on_traced: Any = None, max_equations: int | None = None) -> Any:
     """``function(*args)`` compiled once; through the exported-program cache when possible
     (and, for ``init_all``, the cache of its outputs).
 
     ``on_traced()`` is called once tracing is over (the caller's time accounting).
+    ``max_equations``: raise ``ProgramTooLarge`` rather than compile a program with more
+    top-level equations that the cache does not hold.  A run that writes the cache
+    (the reference's) always compiles, so learners' identical programs are cached.
     """
     import jax
 
     if writable:
+        max_equations = None
         _OutputsToWrite.consumed(args)
     jitted = jax.jit(function)
     traced = jitted.trace(*args)
@@ -132,6 +146,7 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
         on_traced()
     key = program_key(traced) if cache_dir else None
     if key is None or cache_dir is None:
+        _check_size(traced, max_equations)
         return traced.lower().compile()(*args)
     outputs_path = None
     if getattr(function, "__name__", None) == CACHED_OUTPUTS:
@@ -139,14 +154,14 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
         cached = None if outputs_path is None else _load_outputs(outputs_path, traced)
         if cached is not None:
             return cached
-    result = _compiled(jitted, traced, key, args, cache_dir, writable)
+    result = _compiled(jitted, traced, key, args, cache_dir, writable, max_equations)
     if outputs_path is not None and writable:
         _OutputsToWrite.pending = (outputs_path, result)
     return result
 
 
 def _compiled(jitted: Any, traced: Any, key: str, args: tuple[Any, ...], cache_dir: str,
-              writable: bool) -> Any:
+              writable: bool, max_equations: int | None) -> Any:
     """Run the traced program through the exported-program cache (see the module doc)."""
     import jax
 
@@ -167,6 +182,7 @@ def _compiled(jitted: Any, traced: Any, key: str, args: tuple[Any, ...], cache_d
         tmp.write_bytes(blob)
         os.replace(tmp, path)
     if blob is None:
+        _check_size(traced, max_equations)
         return traced.lower().compile()(*args)
     from jax import export
 

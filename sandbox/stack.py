@@ -12,8 +12,10 @@ CHILD_XLA_FLAGS = "--xla_backend_optimization_level=0"
 
 # Everything an output computed in the sandbox depends on besides the code and inputs:
 # Flax derives parameter draws from its own RNG scheme and XLA picks the kernels.
+# "whole-run programs": since JAX code under any harness runs as one compiled program
+# (``sandbox/whole_run.py``), not op by op, expected outputs computed before are not reused.
 STACK: tuple[str, ...] = (*(f"{name}=={version(name)}" for name in ("jax", "jaxlib", "flax", "numpy")),
-                          f"child XLA_FLAGS={CHILD_XLA_FLAGS}")
+                          f"child XLA_FLAGS={CHILD_XLA_FLAGS}", "whole-run programs")
 
 # The PyTorch fork server's children compute on one thread, like XLA's CPU client here
 # (``sandbox.frameworks.configure_torch`` sets torch's own counts to match).
