@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 import psycopg  # noqa: E402
 
-from bench.grading import Client, free_port, load, percentile, signup  # noqa: E402
+from bench.grading import Client, events, free_port, load, percentile, signup  # noqa: E402
 from bench.warming import wait_idle  # noqa: E402
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -171,29 +171,13 @@ def tree_cpu_s(root_pid: int) -> float:
 
 def follow(port: int, token: str, submission_id: int, started: float) -> tuple[dict, float | None]:
     """Read the SSE stream to ``done``; its data and when the first ``case`` came (s)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    try:
-        conn.request("GET", f"/api/submissions/{submission_id}/events",
-                     headers={"authorization": f"Bearer {token}"})
-        response = conn.getresponse()
-        if response.status != 200:
-            raise RuntimeError(f"events: HTTP {response.status}")
-        event, first_case = None, None
-        while True:
-            raw = response.fp.readline()
-            if not raw:
-                raise RuntimeError(f"submission {submission_id}: stream ended without done")
-            text = raw.decode().rstrip("\n")
-            if text.startswith("event: "):
-                event = text[7:]
-                if event == "case" and first_case is None:
-                    first_case = time.perf_counter() - started
-            elif text.startswith("data: ") and event == "done":
-                return json.loads(text[6:]), first_case
-            elif text.startswith("data: ") and event == "timeout":
-                raise RuntimeError(f"submission {submission_id}: SSE timeout")
-    finally:
-        conn.close()
+    first_case = None
+    for event, data, seconds in events(port, token, submission_id, started, timeout=600):
+        if event == "case" and first_case is None:
+            first_case = seconds
+        elif event == "done":
+            return data, first_case
+    raise RuntimeError(f"submission {submission_id}: stream ended without done")
 
 
 class Server:

@@ -47,6 +47,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +103,37 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def events(port: int, token: str | None, submission_id: int, started: float | None = None,
+           timeout: float = 120) -> Iterator[tuple[str, dict, float]]:
+    """Yield ``(event, data, seconds since started)`` per event of ``/api/submissions/{id}/events``.
+
+    The benches' one stream reader, so they all time the same moment: when an event's
+    ``data:`` line is read (``started``: a ``time.perf_counter()``, by default now).  HTTP
+    other than 200 or a ``timeout`` event raise RuntimeError; the generator just ends with
+    the stream (the caller knows what it still waited for) and closes the connection when
+    the caller leaves its loop."""
+    started = time.perf_counter() if started is None else started
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", f"/api/submissions/{submission_id}/events",
+                     headers={"authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        if response.status != 200:
+            raise RuntimeError(f"events: HTTP {response.status}")
+        event = None
+        while raw := response.fp.readline():
+            text = raw.decode().rstrip("\n")
+            if text.startswith("event: "):
+                event = text[7:]
+            elif text.startswith("data: ") and event is not None:
+                seconds = time.perf_counter() - started
+                if event == "timeout":
+                    raise RuntimeError(f"submission {submission_id}: SSE timeout")
+                yield event, json.loads(text[6:]), seconds
+    finally:
+        conn.close()
+
+
 class Client:
     """A keep-alive HTTP/1.1 client (stdlib only, so the bench adds little CPU)."""
 
@@ -130,27 +162,10 @@ class Client:
 
     def wait_done(self, submission_id: int) -> dict:
         """Follow the SSE stream until the ``done`` event; return its data."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        try:
-            conn.request("GET", f"/api/submissions/{submission_id}/events",
-                         headers={"authorization": f"Bearer {self.token}"})
-            response = conn.getresponse()
-            if response.status != 200:
-                raise RuntimeError(f"events: HTTP {response.status}")
-            event = None
-            while True:
-                raw = response.fp.readline()
-                if not raw:
-                    raise RuntimeError(f"submission {submission_id}: stream ended without done")
-                text = raw.decode().rstrip("\n")
-                if text.startswith("event: "):
-                    event = text[7:]
-                elif text.startswith("data: ") and event in ("done", "timeout"):
-                    if event == "timeout":
-                        raise RuntimeError(f"submission {submission_id}: SSE timeout")
-                    return json.loads(text[6:])
-        finally:
-            conn.close()
+        for event, data, _ in events(self.port, self.token, submission_id):
+            if event == "done":
+                return data
+        raise RuntimeError(f"submission {submission_id}: stream ended without done")
 
     def submit(self, slug: str, code: str, framework: str = "jax") -> tuple[int, float]:
         """Submit ``code`` (every case); return (id, seconds until the verdict was seen)."""

@@ -33,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from grading import free_port, load, percentile, signup  # noqa: E402  (bench/grading.py)
+from grading import events, free_port, load, percentile, signup  # noqa: E402  (bench/grading.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "flax-transposed-conv-1d"
@@ -43,30 +43,16 @@ PIECE = re.compile(r"warming piece (\S+) of (\S+) computed")
 
 def follow(port: int, token: str, submission_id: int, started: float) -> tuple[float, float, dict]:
     """Seconds from ``started`` to the verdict and to the hint, and the verdict's data."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    conn.request("GET", f"/api/submissions/{submission_id}/events",
-                 headers={"authorization": f"Bearer {token}"})
-    response = conn.getresponse()
-    event, verdict_s, done = None, None, {}
-    try:
-        while True:
-            raw = response.fp.readline()
-            if not raw:
-                raise RuntimeError("the event stream ended early")
-            text = raw.decode().rstrip("\n")
-            if text.startswith("event: "):
-                event = text[7:]
-            elif text.startswith("data: ") and event == "done":
-                verdict_s, done = time.perf_counter() - started, json.loads(text[6:])
-                if not done.get("hints_pending"):
-                    return verdict_s, verdict_s, done
-            elif text.startswith("data: ") and event == "hints":
-                assert verdict_s is not None
-                return verdict_s, time.perf_counter() - started, done
-            elif text.startswith("data: ") and event == "timeout":
-                raise RuntimeError("SSE timeout")
-    finally:
-        conn.close()
+    verdict_s, done = None, {}
+    for event, data, seconds in events(port, token, submission_id, started, timeout=600):
+        if event == "done":
+            verdict_s, done = seconds, data
+            if not done.get("hints_pending"):
+                return verdict_s, verdict_s, done
+        elif event == "hints":
+            assert verdict_s is not None
+            return verdict_s, seconds, done
+    raise RuntimeError("the event stream ended early")
 
 
 def wait_listed(port: int, server: subprocess.Popen, expected: int, timeout: float = 1800) -> float:

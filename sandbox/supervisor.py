@@ -60,8 +60,11 @@ class Sandbox:
         # it is always started from this one, which lives as long as the sandbox: a run
         # from a short-lived thread must not leave a fork server about to be killed.
         self._starter = ThreadPoolExecutor(1, thread_name_prefix="fork-server-starter")
-        # make_way() writes a byte here; a background run watches the read end.
+        # make_way() writes a byte here; a background run watches the read end.  Both
+        # are -1 once closed; the lock keeps make_way() from writing to a closed fd's
+        # number, which may already name another file (it is held only for one write).
         self.make_way_fd, self._make_way_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._make_way_lock = threading.Lock()
         if self.disabled_layers:
             log.warning("SANDBOX LAYERS DISABLED BY OPERATOR: %s", ", ".join(self.disabled_layers))
 
@@ -75,14 +78,23 @@ class Sandbox:
         Thread-safe and never blocks.  Only a ``background`` request gives way (its
         result ends ``Termination.YIELDED``, nothing of it judged); a learner's run
         ignores the request, and a request made between runs is dropped when the next
-        run starts.
+        run starts.  After ``close()`` it does nothing (a worker's watcher may still ask).
         """
-        with contextlib.suppress(BlockingIOError):  # a request is already pending
-            os.write(self._make_way_w, b"\x01")
+        with self._make_way_lock, contextlib.suppress(BlockingIOError):  # already pending
+            if self._make_way_w >= 0:
+                os.write(self._make_way_w, b"\x01")
 
     def close(self) -> None:
+        """Stop the fork servers and release the make-way pipe; calling it again is harmless."""
         with self._lock:
             self._drop_zygotes()
+            # After the fork servers: they die with the starter's thread (PR_SET_PDEATHSIG).
+            self._starter.shutdown(wait=False)
+            with self._make_way_lock:
+                for fd in (self.make_way_fd, self._make_way_w):
+                    if fd >= 0:
+                        os.close(fd)
+                self.make_way_fd = self._make_way_w = -1
 
     def _drop_zygotes(self) -> None:
         zygotes, self._zygotes = self._zygotes, {}

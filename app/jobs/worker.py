@@ -37,43 +37,62 @@ MAKE_WAY_GRACE_S = 0.2
 MAKE_WAY_POLL_S = 0.2
 
 
-class _LeaseKeeper(threading.Thread):
+class _Periodic(threading.Thread):
+    """A daemon thread beside a job's run: ``tick()`` every ``period_s`` until ``stop``.
+
+    A tick that fails (a database hiccup) is logged as ``failure`` and tried again next
+    period: these threads serve the job, they never end it.  A tick may set ``stop``
+    itself when nothing is left to do."""
+
+    failure = "periodic check failed"
+
+    def __init__(self, period_s: float):
+        super().__init__(daemon=True)
+        self.period_s = period_s
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(self.period_s):
+            try:
+                self.tick()
+            except Exception:
+                log.warning("%s", self.failure, exc_info=True)
+
+    def tick(self) -> None:
+        raise NotImplementedError
+
+
+class _LeaseKeeper(_Periodic):
     """Renews a job's lease until stopped; marks the lease lost if it was taken over."""
 
     def __init__(self, sessions: sessionmaker, lease: Lease, worker_id: str, lease_s: float):
-        super().__init__(daemon=True)
+        super().__init__(lease_s / 3)
         self.sessions, self.lease, self.worker_id, self.lease_s = sessions, lease, worker_id, lease_s
-        self.stop = threading.Event()
+        self.failure = f"lease renewal for job {lease.job_id} failed"
 
-    def run(self) -> None:
-        while not self.stop.wait(self.lease_s / 3):
-            try:
-                with self.sessions() as session:
-                    repository.renew(session, self.lease.job_id, self.worker_id, self.lease_s)
-            except LeaseLost:
-                self.lease.lost = True
-                return
-            except Exception:  # database hiccup: try again next period
-                log.warning("lease renewal for job %s failed", self.lease.job_id, exc_info=True)
+    def tick(self) -> None:
+        try:
+            with self.sessions() as session:
+                repository.renew(session, self.lease.job_id, self.worker_id, self.lease_s)
+        except LeaseLost:
+            self.lease.lost = True
+            self.stop.set()  # another worker holds the job now: nothing left to renew
 
 
-class _MakeWay(threading.Thread):
+class _MakeWay(_Periodic):
     """While a background job (validation, warming) runs: stops its sandbox run as soon
     as a learner's job waits for a worker (``repository.should_make_way``)."""
 
-    def __init__(self, sessions: sessionmaker, job_id: int, sandbox: Sandbox):
-        super().__init__(daemon=True)
-        self.sessions, self.job_id, self.sandbox = sessions, job_id, sandbox
-        self.stop = threading.Event()
+    failure = "could not look for waiting learners"  # the job just runs on
 
-    def run(self) -> None:
-        while not self.stop.wait(MAKE_WAY_POLL_S):
-            try:
-                with self.sessions() as session:
-                    if repository.should_make_way(session, self.job_id, MAKE_WAY_GRACE_S):
-                        self.sandbox.make_way()
-            except Exception:  # database hiccup: the job just runs on
-                log.warning("could not look for waiting learners", exc_info=True)
+    def __init__(self, sessions: sessionmaker, job_id: int, sandbox: Sandbox):
+        super().__init__(MAKE_WAY_POLL_S)
+        self.sessions, self.job_id, self.sandbox = sessions, job_id, sandbox
+
+    def tick(self) -> None:
+        with self.sessions() as session:
+            if repository.should_make_way(session, self.job_id, MAKE_WAY_GRACE_S):
+                self.sandbox.make_way()
 
 
 class Worker:

@@ -3,7 +3,9 @@ run can start; a learner's run never does, and a request made between runs is dr
 
 from __future__ import annotations
 
+import os
 import textwrap
+from pathlib import Path
 
 from sandbox import CaseSpec, CaseStatus, RunRequest, RunResult, Sandbox, Termination
 from sandbox.harnesses import builtin_source
@@ -55,3 +57,22 @@ def test_a_request_made_before_a_background_run_is_not_for_it(sandbox: Sandbox):
                                     cases=cases, background=True), FAST)
     assert result.termination is Termination.EXITED, (result.termination, result.exit_detail)
     assert result.cases[0].status is CaseStatus.OK
+
+
+def _still_open(fd: int, identity: tuple[int, int]) -> bool:
+    """Whether ``fd`` still names the pipe it named (a closed number may be reused)."""
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == identity
+
+
+def test_close_releases_the_make_way_pipe_and_a_later_request_does_nothing(tmp_path: Path):
+    box = Sandbox(scratch_root=str(tmp_path))  # no run: no fork server is started
+    fds = (box.make_way_fd, box._make_way_w)
+    identities = [(os.fstat(fd).st_dev, os.fstat(fd).st_ino) for fd in fds]
+    box.close()
+    box.make_way()  # as a worker's watcher may, after the worker closed its sandbox
+    box.close()  # closing twice is harmless
+    assert not any(_still_open(fd, identity) for fd, identity in zip(fds, identities, strict=True))
