@@ -57,12 +57,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# bench/queue.py would shadow the standard library's queue (psycopg needs it): import
+# bench/queue.py (now claims.py) would shadow the standard library's queue (psycopg needs it): import
 # from the repository root instead of the script's folder, and psycopg before
 # bench/warming.py puts bench/ back first on sys.path.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 import psycopg  # noqa: E402
 
+from app.problems.solutions import parse_framework  # noqa: E402
 from bench.grading import Client, events, free_port, load, percentile, signup  # noqa: E402
 from bench.warming import wait_idle  # noqa: E402
 
@@ -80,6 +81,7 @@ class Item:
     path: Path
     category: str
     expected: str
+    framework: str = "jax"  # the file's ``# framework:`` line
 
 
 @dataclass
@@ -124,7 +126,8 @@ def corpus(reference_repeats: int) -> list[Item]:
                 category = "runtime/compile error"
             else:
                 category = "other limits"
-            items.append(Item(slug, path, category, expected))
+            items.append(Item(slug, path, category, expected,
+                              parse_framework(path.read_text(), path)))
     for path in sorted(HINT_CORPUS.glob("*/*.py")):
         items.append(Item(path.parent.name, path, "wrong answer", "wrong_answer"))
     return items
@@ -340,7 +343,8 @@ def run_pass(args: argparse.Namespace, label: str, items: list[Item], base: Path
             code = f"{item.path.read_text()}\n# class mix {topology} {number} {uuid.uuid4().hex}\n"
             posted = time.perf_counter()
             status, body = client.request("POST", "/api/submissions",
-                                          {"problem": item.slug, "mode": args.mode, "code": code})
+                                          {"problem": item.slug, "mode": args.mode, "code": code,
+                                           "framework": item.framework})
             if status != 202:
                 raise RuntimeError(f"{item.path}: POST {status} {body}")
             done, first_case = follow(server.port, client.token, body["id"], posted)

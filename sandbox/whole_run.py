@@ -14,15 +14,18 @@ The whole-run program is an optimisation, never a different judge.  Whenever it 
 stand in for the case-by-case run, the child (``sandbox/child.py``) runs the cases one
 by one with no compilation, which is what judges and reports errors:
 - the code cannot be traced (it converts an input to NumPy, branches on a value, ...);
+- a case returns something computed outside JAX (a NumPy array, a list): the program
+  would hand it back as a float32 array where case by case it keeps its own dtype;
 - the program is large and not cached (``MAX_UNCACHED_EQUATIONS``, enforced by
   ``sandbox.programs.run_program``): XLA compiles such programs at ~3 ms per equation,
   slower than running them op by op;
 - the code printed a traced value while tracing (``printed_tracers``): the learner
-  would read ``Traced<ShapedArray(...)>`` where case by case they read numbers.
+  would read ``JitTracer(float32[3])`` where case by case they read numbers.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +35,12 @@ import numpy as np
 # cache is run op by op instead (measured on the pack: compiling 1,100 to 3,000
 # equations took 3.5 to 7.6 s of CPU, running them op by op 0.9 to 5.8 s).
 MAX_UNCACHED_EQUATIONS = 800
-_TRACED_TEXT = "Traced<"
+# How a traced value prints: ``JitTracer(float32[3])`` here, ``Traced<...>`` in older JAX.
+_TRACED_TEXT = re.compile(r"\w*Tracer\(|Traced<")
+
+
+class NotTraced(TypeError):
+    """A case returned a value computed outside JAX (see the module docstring)."""
 
 
 def traced_and_static(inputs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -48,13 +56,18 @@ def whole_run_batch(run_case: Callable[[Any, dict[str, Any]], Any]) -> Callable[
 
     def batch(entry: Any, cases: list[dict[str, Any]], begin_case: Callable[[int], None],
               run: Callable[..., Any]) -> list[Any]:
+        from jax.core import Tracer  # JAX code only: the torch fork server never imports JAX
+
         split = [traced_and_static(inputs) for inputs in cases]
 
         def call_all(arguments: list[dict[str, Any]]) -> list[Any]:
             outputs = []
             for index, (_, static) in enumerate(split):
                 begin_case(index)
-                outputs.append(run_case(entry, {**static, **arguments[index]}))
+                output = run_case(entry, {**static, **arguments[index]})
+                if not isinstance(output, Tracer):
+                    raise NotTraced(f"case {index} returned {type(output).__name__}")
+                outputs.append(output)
             return outputs
 
         return list(run(call_all, [traced for traced, _ in split]))
@@ -64,4 +77,4 @@ def whole_run_batch(run_case: Callable[[Any, dict[str, Any]], Any]) -> Callable[
 
 def printed_tracers(texts: list[str]) -> bool:
     """Whether any case's printed text shows a traced value instead of numbers."""
-    return any(_TRACED_TEXT in text for text in texts)
+    return any(_TRACED_TEXT.search(text) for text in texts)

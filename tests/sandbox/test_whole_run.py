@@ -1,0 +1,130 @@
+"""JAX code under a harness with only ``run_case`` runs every case as one compiled program
+(``sandbox/whole_run.py``), and falls back to running the cases one by one, op by op,
+whenever that program cannot stand in for them: the outputs, the errors and the
+printed text a learner reads never depend on which path ran.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+
+from sandbox import CaseSpec, CaseStatus, RunRequest
+from sandbox.harnesses import builtin_source
+from sandbox.whole_run import MAX_UNCACHED_EQUATIONS, traced_and_static
+from tests.sandbox.conftest import FAST, run
+
+INPUTS = {"x": np.arange(6, dtype=np.float32).reshape(2, 3), "k": 2, "pair": np.array([2, 3])}
+
+TRACEABLE = """
+    import jax.numpy as jnp
+
+    def f(x, k, pair):
+        return jnp.tile(x, (1, int(pair[0]))) * k
+"""
+
+
+def _outputs(result) -> list:
+    assert all(c.status is CaseStatus.OK for c in result.cases), [
+        (c.status, c.message) for c in result.cases]
+    return [np.asarray(c.output).tolist() for c in result.cases]
+
+
+def _expected() -> list:
+    return (np.tile(INPUTS["x"], (1, 2)) * 2).tolist()
+
+
+def test_float_arrays_are_traced_and_the_rest_stays_concrete():
+    traced, static = traced_and_static(INPUTS)
+    assert list(traced) == ["x"]
+    assert set(static) == {"k", "pair"} and isinstance(static["pair"], np.ndarray)
+
+
+def test_allow_traceable_jax_code_runs_as_one_program(sandbox):
+    result = run(sandbox, TRACEABLE, inputs=INPUTS, n_cases=3)
+    assert _outputs(result) == [_expected()] * 3
+    assert {c.execution for c in result.cases} == {"batch"}
+
+
+def test_allow_code_that_cannot_be_traced_runs_case_by_case(sandbox):
+    code = """
+        import numpy as np
+        import jax.numpy as jnp
+
+        def f(x, k, pair):
+            return jnp.asarray(np.tile(np.asarray(x), (1, int(pair[0]))) * k)
+    """
+    result = run(sandbox, code, inputs=INPUTS, n_cases=3)
+    assert _outputs(result) == [_expected()] * 3
+    assert {c.execution for c in result.cases} == {"per_case"}
+
+
+def test_allow_printed_values_read_as_numbers_not_tracers(sandbox):
+    code = """
+        import jax.numpy as jnp
+
+        def f(x, k, pair):
+            print("sum is", x.sum())
+            return jnp.tile(x, (1, int(pair[0]))) * k
+    """
+    result = run(sandbox, code, inputs=INPUTS, n_cases=2)
+    assert _outputs(result) == [_expected()] * 2
+    assert {c.execution for c in result.cases} == {"per_case"}
+    assert all(c.stdout.strip() == "sum is 15.0" for c in result.cases), [c.stdout for c in result.cases]
+
+
+def test_allow_a_large_uncached_program_runs_op_by_op(sandbox):
+    # One top-level equation per loop step: two cases are just over the size worth
+    # compiling (and one case alone is not).
+    steps = MAX_UNCACHED_EQUATIONS // 2 + 1
+    code = f"""
+        def f(x, k, pair):
+            for _ in range({steps}):
+                x = x + 1.0
+            return x
+    """
+    result = run(sandbox, code, inputs=INPUTS, n_cases=2)
+    assert _outputs(result) == [(INPUTS["x"] + steps).tolist()] * 2
+    assert {c.execution for c in result.cases} == {"per_case"}
+
+
+def test_allow_numpy_submissions_never_compile(sandbox):
+    code = """
+        import numpy as np
+
+        def f(x, k, pair):
+            return np.tile(x, (1, int(pair[0]))) * k
+    """
+    result = run(sandbox, code, inputs=INPUTS, n_cases=2, framework="numpy")
+    assert _outputs(result) == [_expected()] * 2
+    assert {c.execution for c in result.cases} == {"per_case"}
+
+
+def test_deny_an_error_in_one_case_is_reported_on_that_case(sandbox):
+    code = """
+        import jax.numpy as jnp
+
+        def f(x, k, pair):
+            if k == 3:
+                raise ValueError("three is not allowed")
+            return x * k
+    """
+    cases = tuple(CaseSpec(f"c{i}", dict(INPUTS, k=k)) for i, k in enumerate((1, 3, 2)))
+    result = sandbox.run(RunRequest(code=textwrap.dedent(code), harness_code=builtin_source("call"),
+                                    entry="f", cases=cases), FAST)
+    statuses = [c.status for c in result.cases]
+    assert statuses == [CaseStatus.OK, CaseStatus.ERROR, CaseStatus.OK], statuses
+    assert "three is not allowed" in result.cases[1].message
+
+
+def test_allow_jax_code_returning_numpy_keeps_its_dtype(sandbox):
+    code = """
+        import numpy as np
+
+        def f(x, k, pair):
+            return np.ones(3)
+    """
+    result = run(sandbox, code, inputs=INPUTS, n_cases=2)
+    assert {c.execution for c in result.cases} == {"per_case"}
+    assert {np.asarray(c.output).dtype for c in result.cases} == {np.dtype(np.float64)}
