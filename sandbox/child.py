@@ -26,7 +26,12 @@ from sandbox.frameworks import FOREIGN, RUNTIME, adapt, configure_torch
 from sandbox.parent import die_with_parent
 from sandbox.programs import run_program
 from sandbox.protocol import HEADER, decode_payload, encode_frame
-from sandbox.whole_run import MAX_UNCACHED_EQUATIONS, printed_tracers, whole_run_batch
+from sandbox.whole_run import (
+    MAX_UNCACHED_EQUATIONS,
+    mutates_parameters,
+    printed_tracers,
+    whole_run_batch,
+)
 
 SUBMISSION_FILE = "<submission>"
 HARNESS_FILE = "<harness>"
@@ -261,7 +266,7 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     # own ``batch`` (whose cases also compile one by one), else one built from
     # ``run_case`` (whose cases then run op by op, compiling nothing).
     batch = harness_ns.get("batch") if framework == "jax" else None
-    whole_run = framework == "jax" and batch is None
+    whole_run = framework == "jax" and batch is None and not mutates_parameters(code)
     if whole_run:
         batch = whole_run_batch(run_case)
     # A run that compiles may be run again one step down the execution ladder if

@@ -20,11 +20,21 @@ by one with no compilation, which is what judges and reports errors:
   ``sandbox.programs.run_program``): XLA compiles such programs at ~3 ms per equation,
   slower than running them op by op;
 - the code printed a traced value while tracing (``printed_tracers``): the learner
-  would read ``JitTracer(float32[3])`` where case by case they read numbers.
+  would read ``JitTracer(float32[3])`` where case by case they read numbers;
+- an index was out of bounds in any case: NumPy raises ``IndexError`` where a JAX
+  program clamps the index (checked with ``checkify``'s index checks);
+- the code rebinds a parameter with an augmented assignment (``x += 1``,
+  ``mutates_parameters``): on a NumPy input that writes into the array in place,
+  which an alias of it would see, and a traced value never does.
+
+What remains different is precision: an operator applied to a float64 NumPy input
+computes in float64 case by case and in float32 in the program.  The pack's inputs
+are float32, and tolerances are orders of magnitude above float32 rounding.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from typing import Any
@@ -43,6 +53,29 @@ class NotTraced(TypeError):
     """A case returned a value computed outside JAX (see the module docstring)."""
 
 
+class OutOfBounds(IndexError):
+    """Some case indexed out of bounds (the cases run one by one to report it)."""
+
+
+def mutates_parameters(code: str) -> bool:
+    """Whether any function in ``code`` rebinds one of its parameters with ``x op= ...``."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return True
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = node.args
+            names = {a.arg for a in (*arguments.posonlyargs, *arguments.args,
+                                     *arguments.kwonlyargs)}
+            names |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+            for inner in ast.walk(node):
+                if (isinstance(inner, ast.AugAssign) and isinstance(inner.target, ast.Name)
+                        and inner.target.id in names):
+                    return True
+    return False
+
+
 def traced_and_static(inputs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A case's inputs split into program arguments (float arrays) and concrete values."""
     traced = {name: value for name, value in inputs.items()
@@ -56,7 +89,10 @@ def whole_run_batch(run_case: Callable[[Any, dict[str, Any]], Any]) -> Callable[
 
     def batch(entry: Any, cases: list[dict[str, Any]], begin_case: Callable[[int], None],
               run: Callable[..., Any]) -> list[Any]:
-        from jax.core import Tracer  # JAX code only: the torch fork server never imports JAX
+        # JAX code only: the torch fork server never imports JAX.
+        import jax.numpy as jnp
+        from jax.core import Tracer
+        from jax.experimental import checkify
 
         split = [traced_and_static(inputs) for inputs in cases]
 
@@ -70,7 +106,20 @@ def whole_run_batch(run_case: Callable[[Any, dict[str, Any]], Any]) -> Callable[
                 outputs.append(output)
             return outputs
 
-        return list(run(call_all, [traced for traced, _ in split]))
+        checked = checkify.checkify(call_all, errors=checkify.index_checks)
+
+        def call_all_checked(arguments: list[dict[str, Any]]) -> tuple[list[Any], Any]:
+            error, outputs = checked(arguments)
+            # The error's flags as one traced bool (``Error._pred``: JAX 0.10, pinned;
+            # an Error without it declines the program rather than skip the check).
+            flags = list(error._pred.values())
+            out_of_bounds = jnp.any(jnp.stack(flags)) if flags else jnp.zeros((), bool)
+            return outputs, out_of_bounds
+
+        outputs, out_of_bounds = run(call_all_checked, [traced for traced, _ in split])
+        if bool(out_of_bounds):
+            raise OutOfBounds("an index was out of bounds in some case")
+        return list(outputs)
 
     return batch
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from sandbox import CaseSpec, CaseStatus, RunRequest
 from sandbox.harnesses import builtin_source
-from sandbox.whole_run import MAX_UNCACHED_EQUATIONS, traced_and_static
+from sandbox.whole_run import MAX_UNCACHED_EQUATIONS, mutates_parameters, traced_and_static
 from tests.sandbox.conftest import FAST, run
 
 INPUTS = {"x": np.arange(6, dtype=np.float32).reshape(2, 3), "k": 2, "pair": np.array([2, 3])}
@@ -128,3 +128,35 @@ def test_allow_jax_code_returning_numpy_keeps_its_dtype(sandbox):
     result = run(sandbox, code, inputs=INPUTS, n_cases=2)
     assert {c.execution for c in result.cases} == {"per_case"}
     assert {np.asarray(c.output).dtype for c in result.cases} == {np.dtype(np.float64)}
+
+
+def test_deny_an_index_out_of_bounds_is_numpys_error_not_a_clamped_value(sandbox):
+    # In a compiled program JAX clamps the index and returns x[-1]; case by case NumPy raises.
+    code = """
+        def f(x, k, pair):
+            return x[10**6] * k
+    """
+    result = run(sandbox, code, inputs=INPUTS, n_cases=2)
+    assert {c.status for c in result.cases} == {CaseStatus.ERROR}, [c.status for c in result.cases]
+    assert all("IndexError" in c.message for c in result.cases)
+
+
+def test_allow_code_writing_into_a_parameter_runs_case_by_case(sandbox):
+    code = """
+        import jax.numpy as jnp
+
+        def f(x, k, pair):
+            alias = x
+            x *= k
+            return jnp.asarray(alias + x)
+    """
+    result = run(sandbox, code, inputs=INPUTS, n_cases=2)
+    assert _outputs(result) == [(INPUTS["x"] * 4).tolist()] * 2
+    assert {c.execution for c in result.cases} == {"per_case"}
+
+
+def test_mutates_parameters_sees_only_augmented_assignment_to_a_parameter():
+    assert mutates_parameters("def f(x):\n    x += 1\n    return x\n")
+    assert mutates_parameters("def f(*, w):\n    def g(v):\n        w *= 2\n    return w\n")
+    assert not mutates_parameters("def f(x):\n    out = x\n    out += 1\n    return out\n")
+    assert not mutates_parameters("def f(x):\n    x = x + 1\n    return x\n")
