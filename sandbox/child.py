@@ -27,10 +27,10 @@ from sandbox.parent import die_with_parent
 from sandbox.programs import run_program
 from sandbox.protocol import HEADER, decode_payload, encode_frame
 from sandbox.whole_run import (
-    MAX_UNCACHED_EQUATIONS,
     mutates_parameters,
     printed_tracers,
     whole_run_batch,
+    worth_compiling,
 )
 
 SUBMISSION_FILE = "<submission>"
@@ -184,7 +184,7 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
     def run(function: Any, *args: Any) -> Any:
         return run_program(function, args, meta.get("cache_dir"),
                            bool(meta.get("cache_writable")), on_traced=stop_clock,
-                           max_equations=MAX_UNCACHED_EQUATIONS if whole_run else None)
+                           worth_compiling=worth_compiling if whole_run else None)
 
     _emit({"type": "batch", "cases": n_cases})
     started = time.perf_counter()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -115,30 +116,30 @@ class _OutputsToWrite:
         cls.pending = None
 
 
-class ProgramTooLarge(Exception):
-    """A program not in the cache has more equations than the caller would compile."""
+class NotWorthCompiling(Exception):
+    """The caller judged a program that the cache does not hold not worth compiling."""
 
 
-def _check_size(traced: Any, max_equations: int | None) -> None:
-    count = len(traced.jaxpr.eqns)
-    if max_equations is not None and count > max_equations:
-        raise ProgramTooLarge(f"{count} equations, over {max_equations}, and not cached")
+def _check_worth(traced: Any, worth_compiling: Callable[[Any], bool] | None) -> None:
+    if worth_compiling is not None and not worth_compiling(traced.jaxpr):
+        raise NotWorthCompiling(f"{len(traced.jaxpr.eqns)} equations, not cached")
 
 
 def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, writable: bool,
-                on_traced: Any = None, max_equations: int | None = None) -> Any:
+                on_traced: Any = None,
+                worth_compiling: Callable[[Any], bool] | None = None) -> Any:
     """``function(*args)`` compiled once; through the exported-program cache when possible
     (and, for ``init_all``, the cache of its outputs).
 
     ``on_traced()`` is called once tracing is over (the caller's time accounting).
-    ``max_equations``: raise ``ProgramTooLarge`` rather than compile a program with more
-    top-level equations that the cache does not hold.  A run that writes the cache
+    ``worth_compiling(closed_jaxpr)``: raise ``NotWorthCompiling`` rather than compile
+    a program the cache does not hold when it says False.  A run that writes the cache
     (the reference's) always compiles, so learners' identical programs are cached.
     """
     import jax
 
     if writable:
-        max_equations = None
+        worth_compiling = None
         _OutputsToWrite.consumed(args)
     jitted = jax.jit(function)
     traced = jitted.trace(*args)
@@ -146,7 +147,7 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
         on_traced()
     key = program_key(traced) if cache_dir else None
     if key is None or cache_dir is None:
-        _check_size(traced, max_equations)
+        _check_worth(traced, worth_compiling)
         return traced.lower().compile()(*args)
     outputs_path = None
     if getattr(function, "__name__", None) == CACHED_OUTPUTS:
@@ -154,14 +155,14 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
         cached = None if outputs_path is None else _load_outputs(outputs_path, traced)
         if cached is not None:
             return cached
-    result = _compiled(jitted, traced, key, args, cache_dir, writable, max_equations)
+    result = _compiled(jitted, traced, key, args, cache_dir, writable, worth_compiling)
     if outputs_path is not None and writable:
         _OutputsToWrite.pending = (outputs_path, result)
     return result
 
 
 def _compiled(jitted: Any, traced: Any, key: str, args: tuple[Any, ...], cache_dir: str,
-              writable: bool, max_equations: int | None) -> Any:
+              writable: bool, worth_compiling: Callable[[Any], bool] | None) -> Any:
     """Run the traced program through the exported-program cache (see the module doc)."""
     import jax
 
@@ -182,7 +183,7 @@ def _compiled(jitted: Any, traced: Any, key: str, args: tuple[Any, ...], cache_d
         tmp.write_bytes(blob)
         os.replace(tmp, path)
     if blob is None:
-        _check_size(traced, max_equations)
+        _check_worth(traced, worth_compiling)
         return traced.lower().compile()(*args)
     from jax import export
 

@@ -16,13 +16,15 @@ by one with no compilation, which is what judges and reports errors:
 - the code cannot be traced (it converts an input to NumPy, branches on a value, ...);
 - a case returns something computed outside JAX (a NumPy array, a list): the program
   would hand it back as a float32 array where case by case it keeps its own dtype;
-- the program is large and not cached (``MAX_UNCACHED_EQUATIONS``, enforced by
-  ``sandbox.programs.run_program``): XLA compiles such programs at ~3 ms per equation,
-  slower than running them op by op;
+- the program is not cached and many of its equations repeat (``worth_compiling``):
+  XLA compiles every equation (~3 ms each at this size), while op by op a repeated
+  equation costs a dispatch and only a new kind of equation costs a compile;
 - the code printed a traced value while tracing (``printed_tracers``): the learner
   would read ``JitTracer(float32[3])`` where case by case they read numbers;
 - an index was out of bounds in any case: NumPy raises ``IndexError`` where a JAX
-  program clamps the index (checked with ``checkify``'s index checks);
+  program clamps the index (checked with ``checkify``'s index checks; code that
+  ``checkify`` itself cannot handle, JAX 0.10 raising on an empty ``argmin`` for one of
+  the pack's solutions, runs case by case too);
 - the code rebinds a parameter with an augmented assignment (``x += 1``,
   ``mutates_parameters``): on a NumPy input that writes into the array in place,
   which an alias of it would see, and a traced value never does.
@@ -41,10 +43,13 @@ from typing import Any
 
 import numpy as np
 
-# Above this many top-level equations a program not already in the exported-program
-# cache is run op by op instead (measured on the pack: compiling 1,100 to 3,000
-# equations took 3.5 to 7.6 s of CPU, running them op by op 0.9 to 5.8 s).
-MAX_UNCACHED_EQUATIONS = 800
+# A program not in the exported-program cache is compiled only if it has at most this
+# many equations per kind of equation (primitive, parameters and argument shapes).
+# Measured on the pack's solutions (compile vs op by op, CPU s): 548 equations of 148
+# kinds 2.8 vs 4.8, 532 of 291 2.0 vs 11.5, 1,183 of 500 6.9 vs 7.5; but 1,170 of 209
+# 3.5 vs 2.4, 2,062 of 285 6.8 vs 5.8 and 2,968 of 254 7.6 vs 4.6.  A Python loop
+# (17,552 equations for the seed problem's double loop) repeats a few kinds.
+MAX_EQUATIONS_PER_KIND = 5.0
 # How a traced value prints: ``JitTracer(float32[3])`` here, ``Traced<...>`` in older JAX.
 _TRACED_TEXT = re.compile(r"\w*Tracer\(|Traced<")
 
@@ -122,6 +127,14 @@ def whole_run_batch(run_case: Callable[[Any, dict[str, Any]], Any]) -> Callable[
         return list(outputs)
 
     return batch
+
+
+def worth_compiling(closed_jaxpr: Any) -> bool:
+    """Whether compiling the program beats running it op by op (``MAX_EQUATIONS_PER_KIND``)."""
+    equations = closed_jaxpr.jaxpr.eqns
+    kinds = {(eqn.primitive.name, tuple(str(getattr(var, "aval", var)) for var in eqn.invars),
+              str(eqn.params)) for eqn in equations}
+    return len(equations) <= MAX_EQUATIONS_PER_KIND * max(1, len(kinds))
 
 
 def printed_tracers(texts: list[str]) -> bool:

@@ -12,7 +12,7 @@ import numpy as np
 
 from sandbox import CaseSpec, CaseStatus, RunRequest
 from sandbox.harnesses import builtin_source
-from sandbox.whole_run import MAX_UNCACHED_EQUATIONS, mutates_parameters, traced_and_static
+from sandbox.whole_run import MAX_EQUATIONS_PER_KIND, mutates_parameters, traced_and_static
 from tests.sandbox.conftest import FAST, run
 
 INPUTS = {"x": np.arange(6, dtype=np.float32).reshape(2, 3), "k": 2, "pair": np.array([2, 3])}
@@ -74,10 +74,9 @@ def test_allow_printed_values_read_as_numbers_not_tracers(sandbox):
     assert all(c.stdout.strip() == "sum is 15.0" for c in result.cases), [c.stdout for c in result.cases]
 
 
-def test_allow_a_large_uncached_program_runs_op_by_op(sandbox):
-    # One top-level equation per loop step: two cases are just over the size worth
-    # compiling (and one case alone is not).
-    steps = MAX_UNCACHED_EQUATIONS // 2 + 1
+def test_allow_a_loop_of_one_operation_runs_op_by_op(sandbox):
+    # One equation of one kind per loop step: over the equations per kind worth compiling.
+    steps = 4 * int(MAX_EQUATIONS_PER_KIND) + 1
     code = f"""
         def f(x, k, pair):
             for _ in range({steps}):
