@@ -164,7 +164,7 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
     errors per case.  Each case's time is its own tracing time plus an equal share of
     the shared lowering, compilation and run; printed text goes to the case whose
     tracing printed it.  ``whole_run``: ``batch`` is ``sandbox.whole_run``'s, built
-    from ``run_case`` (it declines large uncached programs and traced prints).
+    from ``run_case`` (it declines programs not worth compiling, and traced prints).
     """
     n_cases = len(meta["cases"])
     outs = [_CappedText(MAX_CASE_STDOUT) for _ in range(n_cases)]
