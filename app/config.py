@@ -27,6 +27,12 @@ class Settings(BaseSettings):
         ``pytorch``; JAX always).  PyTorch is offered only where ``torch`` is installed;
         leaving it out here also keeps workers from starting (and self-checking) the
         PyTorch fork server when torch is installed for other reasons.
+    sandbox_slots: sandboxed processes one worker may run at once.  A submission's
+        visible and hidden cases are separate processes; with 2 (the default) the
+        hidden ones start beside the visible ones instead of after them, which shortens
+        a Submit on a machine with idle cores and changes no verdict (each process has
+        its own CPU-time allowance).  1 runs them one after the other.  Each slot keeps
+        its own warm fork server (~190 MiB per runtime) once used.
     time_scale: EMULATED HOSTS ONLY (a VM without hardware virtualisation, ~20-100x
         slower): multiplies every problem's wall- and CPU-time allowances, so verdicts
         stay a property of the code there.  1 everywhere else.
@@ -42,6 +48,7 @@ class Settings(BaseSettings):
     development: bool = False
     frameworks: str = "jax,numpy,pytorch"
     time_scale: float = Field(1.0, ge=1.0, le=1000.0)
+    sandbox_slots: int = Field(2, ge=1, le=8)
     database_url: str = ""  # default: SQLite file under data_dir
     max_code_bytes: int = 64 * 1024
     max_body_bytes: int = 1024 * 1024

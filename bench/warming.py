@@ -33,7 +33,14 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from grading import events, free_port, load, percentile, signup  # noqa: E402  (bench/grading.py)
+from grading import (  # noqa: E402  (bench/grading.py)
+    events,
+    free_port,
+    load,
+    percentile,
+    signup,
+    wait_idle,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "flax-transposed-conv-1d"
@@ -73,23 +80,6 @@ def wait_listed(port: int, server: subprocess.Popen, expected: int, timeout: flo
             client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         time.sleep(0.2)
     raise RuntimeError("problems were not all listed in time")
-
-
-def wait_idle(port: int, timeout: float = 1800) -> None:
-    """Until ``/metrics`` shows no queued or running job (warming finished)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request("GET", "/readyz")
-            body = json.loads(conn.getresponse().read())
-            conn.close()
-            if body.get("jobs_pending") == 0:
-                return
-        except (OSError, http.client.HTTPException, json.JSONDecodeError):
-            pass
-        time.sleep(1.0)
-    raise RuntimeError("warming did not finish in time")
 
 
 def one_start(args: argparse.Namespace, code: str, n_problems: int) -> dict:

@@ -7,6 +7,7 @@ descriptors on entry: 0 = request pipe, 1 and 2 = log pipe, 3 = result pipe.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import contextlib
 import io
@@ -220,7 +221,9 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     code: str = meta["code"]
     linecache.cache[SUBMISSION_FILE] = (len(code), None, code.splitlines(True), SUBMISSION_FILE)
     try:
-        compiled = compile(code, SUBMISSION_FILE, "exec", dont_inherit=True)
+        # Parsed once: the tree serves the compiler and both checks below.
+        tree = ast.parse(code, SUBMISSION_FILE)
+        compiled = compile(tree, SUBMISSION_FILE, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         column = getattr(exc, "offset", None)
@@ -228,8 +231,8 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         _emit({"type": "compile_error", "message": message, "line": line, "column": column})
         return
     framework = str(meta.get("framework", "jax"))
-    forbidden = find_forbidden(code, meta.get("forbid", []))
-    hit = forbidden or find_forbidden(code, FOREIGN[framework])
+    forbidden = find_forbidden(tree, meta.get("forbid", []))
+    hit = forbidden or find_forbidden(tree, FOREIGN[framework])
     if hit is not None:
         name, line = hit
         reason = ("it asks you to build the operation yourself." if forbidden else
@@ -266,7 +269,7 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     # own ``batch`` (whose cases also compile one by one), else one built from
     # ``run_case`` (whose cases then run op by op, compiling nothing).
     batch = harness_ns.get("batch") if framework == "jax" else None
-    whole_run = framework == "jax" and batch is None and not mutates_parameters(code)
+    whole_run = framework == "jax" and batch is None and not mutates_parameters(tree)
     if whole_run:
         batch = whole_run_batch(run_case)
     # A run that compiles may be run again one step down the execution ladder if

@@ -26,11 +26,13 @@ def _matches(name: str, forbidden: str) -> bool:
     return name == forbidden or name.startswith(forbidden + ".")
 
 
-def find_forbidden(source: str, forbid: list[str] | tuple[str, ...]) -> tuple[str, int] | None:
-    """Return ``(forbidden_name, line)`` for the first forbidden use, else None."""
+def find_forbidden(source: str | ast.AST, forbid: list[str] | tuple[str, ...]
+                   ) -> tuple[str, int] | None:
+    """Return ``(forbidden_name, line)`` for the first forbidden use in ``source`` (text,
+    or the tree the caller already parsed), else None."""
     if not forbid:
         return None
-    tree = ast.parse(source)
+    tree = ast.parse(source) if isinstance(source, str) else source
     aliases: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

@@ -89,8 +89,9 @@ class Run:
 
     def __init__(self, sandbox: Sandbox, request: RunRequest, limits: Limits,
                  on_case: Callable[[int, CaseOutcome], bool | None] | None,
-                 mode: str = EXECUTION_LADDER[0]):
+                 mode: str, fork_server: Callable[[str], ZygoteClient]):
         self.sandbox = sandbox
+        self.fork_server = fork_server  # the fork server of a runtime this run holds
         self.mode = mode
         # Set by classify: the case index to rerun from, one step down the ladder.
         self.fall_back_from: int | None = None
@@ -162,7 +163,7 @@ class Run:
         }
 
     def _spawn_and_watch(self) -> int:
-        zygote = self.sandbox.fork_server(RUNTIME[self.request.framework])
+        zygote = self.fork_server(RUNTIME[self.request.framework])
         request_r, request_w = os.pipe()
         result_r, result_w = os.pipe()
         log_r, log_w = os.pipe()

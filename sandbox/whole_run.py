@@ -62,10 +62,11 @@ class OutOfBounds(IndexError):
     """Some case indexed out of bounds (the cases run one by one to report it)."""
 
 
-def mutates_parameters(code: str) -> bool:
-    """Whether any function in ``code`` rebinds one of its parameters with ``x op= ...``."""
+def mutates_parameters(code: str | ast.AST) -> bool:
+    """Whether any function in ``code`` (text, or its parsed tree) rebinds one of its
+    parameters with ``x op= ...``."""
     try:
-        tree = ast.parse(code)
+        tree = ast.parse(code) if isinstance(code, str) else code
     except (SyntaxError, ValueError):
         return True
     for node in ast.walk(tree):

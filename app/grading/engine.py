@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from app.grading.arrays import load_arrays, plot_data, save_arrays
-from app.grading.compare import compare
-from app.grading.disclosure import exception_label, hidden_case_view
+from app.grading.ahead import RunAhead
+from app.grading.arrays import load_arrays, save_arrays
 from app.grading.hints import Hint, Tol, agreed, diagnose
+from app.grading.judge import judge_case
 from app.grading.verdicts import CaseResult, GradeResult, Verdict, overall_verdict
 from app.models import Mode
 from app.problems.manifest import Case, Problem
@@ -38,20 +38,6 @@ from sandbox import (
 )
 
 log = logging.getLogger("tensorjudge.grading")
-
-_TERMINATION = {CaseStatus.TIME: "time", CaseStatus.MEMORY: "memory",
-                CaseStatus.OUTPUT: "output"}
-
-_STATUS_VERDICT = {
-    CaseStatus.ERROR: Verdict.RUNTIME_ERROR,
-    CaseStatus.CRASHED: Verdict.RUNTIME_ERROR,
-    CaseStatus.COMPILE_ERROR: Verdict.COMPILE_ERROR,
-    CaseStatus.TIME: Verdict.TIME_LIMIT_EXCEEDED,
-    CaseStatus.MEMORY: Verdict.MEMORY_LIMIT_EXCEEDED,
-    CaseStatus.OUTPUT: Verdict.OUTPUT_LIMIT_EXCEEDED,
-    CaseStatus.INTERNAL: Verdict.INTERNAL_ERROR,
-}
-
 
 class ReferenceFailed(RuntimeError):
     """The reference solution did not produce an output for some case."""
@@ -100,7 +86,8 @@ class DataDirUnusable(RuntimeError):
 
 
 class Grader:
-    """Grades code against problems; owns one ``Sandbox`` (one run at a time)."""
+    """Grades code against problems; owns one ``Sandbox``.  With two or more sandbox
+    slots a submission's hidden cases run beside its visible ones (``RunAhead``)."""
 
     def __init__(self, sandbox: Sandbox, data_dir: Path, time_scale: float = 1.0):
         # data_dir itself is created below with mode 0711; its parents must be searchable.
@@ -284,7 +271,28 @@ class Grader:
                 on_case(case)
 
         stdout, stopped = "", False
-        for number, group in enumerate(process_groups(cases)):
+        groups = process_groups(cases)
+
+        def request_for(group: list[int]) -> RunRequest:
+            return RunRequest(
+                code=code, harness_code=problem.harness_code, entry=problem.manifest.entry,
+                cases=_specs([cases[i] for i in group]), forbid=tuple(problem.manifest.forbid),
+                cache_dir=self.xla_cache_for(problem), cache_writable=False, background=background,
+                framework=framework, grad=problem.manifest.grad)
+
+        # Later groups start now on the sandbox's spare slots, unless the run may stop at
+        # the first failure (then a later group may never be needed) or only fills idle
+        # time (background runs make way for learners, one at a time).
+        # A group starts ahead only on a warm fork server: one that had to be started
+        # first (seconds) would make it later than waiting its turn.
+        parallel = (self.sandbox.slots > 1 and not stop_on_failure and not background
+                    and len(groups) > 1)
+        ahead: dict[int, RunAhead] = {}
+        if parallel and self.sandbox.idle_fork_servers(framework) >= min(len(groups),
+                                                                         self.sandbox.slots):
+            ahead = {number: RunAhead(self.sandbox, request_for(group), limits)
+                     for number, group in enumerate(groups[1:self.sandbox.slots], start=1)}
+        for number, group in enumerate(groups):
             if number and between_groups is not None:
                 between_groups()
             if stopped:
@@ -299,17 +307,14 @@ class Grader:
                            CaseResult(cases[index].name, cases[index].visible,
                                       Verdict.INTERNAL_ERROR, failed.message))
                 continue
-            request = RunRequest(
-                code=code, harness_code=problem.harness_code, entry=problem.manifest.entry,
-                cases=_specs([cases[i] for i in group]), forbid=tuple(problem.manifest.forbid),
-                cache_dir=self.xla_cache_for(problem), cache_writable=False, background=background,
-                framework=framework, grad=problem.manifest.grad)
-            log_text = self._run_group(problem, request, cases, group, expected, limits, results,
-                                       finish, stop_on_failure)
+            log_text = self._run_group(problem, request_for(group), cases, group, expected, limits,
+                                       results, finish, stop_on_failure, ahead.get(number))
             if cases[group[0]].visible:
                 stdout = log_text  # the raw output of a process that saw only visible inputs
             stopped = stop_on_failure and any(
                 results[i].verdict is not Verdict.ACCEPTED for i in group)
+        if parallel:
+            self.sandbox.add_spare(framework)  # for the next submission, if one was missing
         pending = bool(waiting and defer_mistakes and self.missing_mistakes(problem))
         self._agreed_hints(problem, cases, results, waiting, expected, defer_mistakes)
         for case in held:
@@ -323,8 +328,11 @@ class Grader:
                    group: list[int], expected: dict[str, np.ndarray], limits: Limits,
                    results: dict[int, CaseResult],
                    finish: Callable[[int, CaseOutcome, CaseResult], None],
-                   stop_on_failure: bool) -> str:
+                   stop_on_failure: bool, started: RunAhead | None = None) -> str:
         """Run the cases ``group`` indexes in one sandboxed process; returns its raw output.
+
+        ``started``: that process already runs (ahead of its turn); its cases are taken
+        from it in the order it finished them.
 
         ``finish`` records each case in ``results``; cases the run never reached take
         the verdict of the case that ended it (or the verdict so far, after a stop).
@@ -333,16 +341,19 @@ class Grader:
         def judge(local: int, outcome: CaseOutcome) -> bool:
             index = group[local]
             finish(index, outcome,
-                   self._judge(problem, cases[index], outcome, expected[cases[index].name]))
+                   judge_case(problem, cases[index], outcome, expected[cases[index].name]))
             return stop_on_failure and results[index].verdict is not Verdict.ACCEPTED
 
-        run = self.sandbox.run(request, limits, on_case=judge)
+        if started is None:
+            run = self.sandbox.run(request, limits, on_case=judge)
+        else:
+            run = started.replay(judge)
         ended_by: Verdict | None = None
         for local, outcome in enumerate(run.cases):
             index = group[local]
             if index in results:
                 continue
-            case = self._judge(problem, cases[index], outcome, expected[cases[index].name])
+            case = judge_case(problem, cases[index], outcome, expected[cases[index].name])
             if outcome.status is CaseStatus.NOT_RUN:
                 case.verdict = ended_by or overall_verdict(list(results.values()))
             ended_by = ended_by or case.verdict
@@ -354,43 +365,3 @@ class Grader:
         """A case never run because an earlier one already decided the verdict."""
         return CaseResult(case.name, case.visible, verdict,
                           "not run: an earlier case already decided the verdict")
-
-    @staticmethod
-    def _judge(problem: Problem, case: Case, outcome: CaseOutcome,
-               expected: np.ndarray) -> CaseResult:
-        result = CaseResult(
-            name=case.name, visible=case.visible, verdict=Verdict.ACCEPTED,
-            expected_shape=list(expected.shape), time_ms=round(outcome.time_ms, 1),
-            cpu_ms=round(outcome.cpu_ms, 1), time_limit=outcome.time_limit,
-            execution=outcome.execution,
-            stdout=outcome.stdout if case.visible else "",
-            line=outcome.line if case.visible else None,
-            column=outcome.column if case.visible else None,
-        )
-        if outcome.status is not CaseStatus.OK or outcome.output is None:
-            result.verdict = _STATUS_VERDICT.get(outcome.status, Verdict.RUNTIME_ERROR)
-            result.termination = _TERMINATION.get(outcome.status)
-            if outcome.status is CaseStatus.CRASHED:
-                result.termination = "signal" if "signal" in outcome.message else "exit"
-            if outcome.status in (CaseStatus.ERROR, CaseStatus.MEMORY):
-                result.error_type = exception_label(outcome.summary)
-            result.message = outcome.message if case.visible else hidden_case_view(
-                result.to_dict())["message"]
-            return result
-        tolerance = problem.manifest.tolerance
-        comparison = compare(expected, outcome.output, tolerance.rtol, tolerance.atol,
-                             tolerance.nan)
-        result.actual_shape = list(outcome.output.shape)
-        result.verdict = Verdict.ACCEPTED if comparison.ok else Verdict.WRONG_ANSWER
-        result.message = comparison.message
-        if case.visible and not comparison.ok:
-            result.plot = plot_data(expected, outcome.output)
-        result.max_abs_error = comparison.max_abs_error
-        result.max_rel_error = comparison.max_rel_error
-        result.tolerance_ratio = comparison.tolerance_ratio
-        result.mismatches = comparison.mismatches
-        result.first_mismatch = comparison.first_mismatch
-        if not case.visible:
-            # Figures stay in the record for `check`; learners get hidden_case_view.
-            result.message = hidden_case_view(result.to_dict())["message"]
-        return result

@@ -23,7 +23,8 @@ def build_grader(settings: Settings) -> Grader:
     if refused:
         log.error("refusing to start: %s", refused)
         raise IsolationUnavailable(",".join(settings.disabled_layers), refused)
-    sandbox = Sandbox(scratch_root=settings.scratch_root, disabled_layers=settings.disabled_layers)
+    sandbox = Sandbox(scratch_root=settings.scratch_root, disabled_layers=settings.disabled_layers,
+                      slots=settings.sandbox_slots)
     try:
         grader = Grader(sandbox, settings.data_dir, time_scale=settings.time_scale)
         # The probe also tries to read these: the trusted side's private files.

@@ -131,7 +131,7 @@ def test_no_room_for_the_runs_scratch_directory_is_an_internal_error(
         volume: Volume, box: Sandbox, grader: Grader, problem: Problem,
         caplog: pytest.LogCaptureFixture):
     assert grader.grade(problem, TINY_REFERENCE).verdict is Verdict.ACCEPTED  # a warm fork server
-    fork_server = box._zygotes.get("jax")
+    fork_server = box.fork_server_pids().get("jax")
     assert fork_server is not None
     volume.fill_inodes()
     with caplog.at_level(logging.ERROR, logger="tensorjudge.sandbox"):
@@ -142,7 +142,8 @@ def test_no_room_for_the_runs_scratch_directory_is_an_internal_error(
     assert "scratch volume" in message and "No space left on device" in message, message
     assert any("scratch volume" in r.getMessage() for r in caplog.records), caplog.text
     assert volume.leftovers() == []
-    assert box._zygotes.get("jax") is fork_server  # not at fault: kept warm, not restarted on each such run
+    # Not at fault: kept warm, not restarted on each such run.
+    assert box.fork_server_pids().get("jax") == fork_server
 
     volume.free()
     again = grader.grade(problem, TINY_REFERENCE)

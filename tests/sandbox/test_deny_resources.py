@@ -294,8 +294,8 @@ def test_deny_fast_failure_still_fast(sandbox):
     # Ending a run on a limit must not slow the next one: the fork server and cgroups
     # stay intact, so the next run needs no new fork server (no JAX import, seconds).
     run(sandbox, "def f(n):\n    return [n]", FAST)
-    server = sandbox._zygotes["jax"].process.pid
+    server = sandbox.fork_server_pids()["jax"]
     run(sandbox, "def f(n):\n    hoard = []\n    while True:\n        hoard.append(bytearray(2**20))",
         QUICK)
     result = run(sandbox, "def f(n):\n    return [n]", FAST)
-    assert values(result.cases[0]) == [1] and sandbox._zygotes["jax"].process.pid == server
+    assert values(result.cases[0]) == [1] and sandbox.fork_server_pids()["jax"] == server

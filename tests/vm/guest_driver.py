@@ -85,7 +85,7 @@ def main() -> int:
 
     step("delegation", layout)
     step("selfcheck", lambda: {"layers": check(box)})
-    loose._zygotes = box._zygotes  # the warm fork server, shared (see the module docstring)
+    loose._idle = box._idle  # the warm fork servers, shared (see the module docstring)
 
     def memory_bomb() -> dict[str, Any]:
         code = "def f(n):\n    hoard = []\n    while True:\n        hoard.append(bytearray(2**20))"
@@ -162,7 +162,7 @@ def main() -> int:
     step("cpu_limit", cpu_limit)
     step("stray_grandchild", stray_grandchild)
     step("nothing_left", nothing_left)
-    loose._zygotes = {}
+    loose._idle = {}
 
     data_dir = Path(f"/var/tmp/tj-vm-data-{phase}")  # the guest's own /var/tmp
     if seed_dir.is_dir():
