@@ -30,7 +30,9 @@ A pass is one server configuration, all graded with the same files in the same o
 - ``split-poll``: the same with the API's LISTEN turned off (streams poll every 100 ms),
   the multi-host baseline;
 - any of these with ``+no-init-cache``: the cached ``init_all`` outputs are set aside
-  for the pass (the baseline of that lever, ``sandbox/programs.py``).
+  for the pass (the baseline of that lever, ``sandbox/programs.py``);
+- any of these with ``+one-slot``: ``TENSORJUDGE_SANDBOX_SLOTS=1``, a Submit's hidden
+  cases run after its visible ones instead of beside them (that lever's baseline).
 Passes run one after the other, on one shared data directory: expected outputs and the
 reference's compile cache are computed once (learners' runs never write there).  Before
 timing, a pass waits until every problem is ready and every warming piece is done.
@@ -186,7 +188,8 @@ def follow(port: int, token: str, submission_id: int, started: float) -> tuple[d
 class Server:
     """One pass's server: ``serve`` (and, split, a separate worker) in their own sessions."""
 
-    def __init__(self, args: argparse.Namespace, topology: str, base: Path, dirs: tuple[Path, Path]):
+    def __init__(self, args: argparse.Namespace, topology: str, base: Path, dirs: tuple[Path, Path],
+                 variant: str = ""):
         self.processes: list[subprocess.Popen] = []
         self.pg_name: str | None = None
         self.port = free_port()
@@ -206,6 +209,8 @@ class Server:
         self.db_url = env.get("TENSORJUDGE_DATABASE_URL", f"sqlite:///{data / 'tensorjudge.db'}")
         if topology == "split-poll":
             env["TENSORJUDGE_NOTIFY_LISTEN"] = "0"
+        if variant == "one-slot":
+            env["TENSORJUDGE_SANDBOX_SLOTS"] = "1"
         self.db = db
         log = open(base / f"serve-{topology}.log", "ab")  # noqa: SIM115 - closed with the process
         workers = 0 if topology.startswith("split") else args.workers
@@ -331,7 +336,7 @@ def run_pass(args: argparse.Namespace, label: str, items: list[Item], base: Path
     # "+no-init-cache": learners find no cached init outputs (the expected outputs are
     # cached, so the reference does not run again and none are written meanwhile).
     moved = set_aside_init_outputs(base) if variant == "no-init-cache" else []
-    server = Server(args, topology, base, dirs)
+    server = Server(args, topology, base, dirs, variant)
     try:
         server.wait_ready({item.slug for item in items})
         result.ready_s = time.perf_counter() - started
@@ -418,7 +423,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--passes", default="embedded",
                         help="comma-separated: embedded, split, split-poll, each optionally "
-                             "+no-init-cache")
+                             "+no-init-cache or +one-slot")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
                         help="database of the embedded pass (split passes use PostgreSQL)")
     parser.add_argument("--reference-repeats", type=int, default=1)
