@@ -131,7 +131,10 @@ def grade(
     why = framework_unavailable(framework, settings.enabled_frameworks)
     if why:
         raise _usage_error(f"{framework} cannot be graded here: {why}")
-    grader = open_grader(settings)
+    # One grading, then exit: a fresh sandbox has one warm fork server, so the hidden
+    # cases could not start beside the visible ones anyway, and a spare fork server
+    # started afterwards would only delay the exit.
+    grader = open_grader(settings.model_copy(update={"sandbox_slots": 1}))
     try:
         result = grader.grade(problem, code, Mode(mode), framework=framework)
     finally:

@@ -107,7 +107,8 @@ class Sandbox:
                 for zygote in servers:
                     zygote.close()
             # After the fork servers: they die with the starter's thread (PR_SET_PDEATHSIG).
-            self._starter.shutdown(wait=False)
+            # A spare's start not yet begun is dropped; one under way ends in _give_back.
+            self._starter.shutdown(wait=False, cancel_futures=True)
             with self._make_way_lock:
                 for fd in (self.make_way_fd, self._make_way_w):
                     if fd >= 0:
