@@ -39,6 +39,7 @@ class OverlapProof(Sandbox):
             self.hidden_entered.set()
         else:
             self.waited_for_hidden = self.hidden_entered.wait(timeout=120)
+            self.hidden_entered.clear()  # each grading's visible run waits for its own
         return super().run(request, limits, on_case)
 
 
