@@ -249,7 +249,7 @@ def start_server(args: argparse.Namespace, data: Path, port: int) -> subprocess.
 
 
 def wait_idle(port: int, timeout: float = 1800) -> None:
-    """Until ``/metrics`` shows no queued or running job (warming finished)."""
+    """Until ``/readyz`` shows no queued or running job (warming finished)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

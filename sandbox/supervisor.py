@@ -119,8 +119,8 @@ class Sandbox:
         """By runtime, the pid of the warm fork server the next run takes (for benchmarks
         and tests); a runtime none of whose servers is idle and alive is left out."""
         with self._lock:
-            return {runtime: live[-1].process.pid for runtime, servers in self._idle.items()
-                    if (live := [z for z in servers if z.alive()])}
+            return {runtime: live[-1].process.pid for runtime in self._idle
+                    if (live := self._warm(runtime))}
 
     def __enter__(self) -> Sandbox:
         return self
@@ -137,9 +137,12 @@ class Sandbox:
 
     def idle_fork_servers(self, framework: str = "jax") -> int:
         """How many warm fork servers for ``framework`` no run holds now."""
-        runtime = RUNTIME[framework]
         with self._lock:
-            return sum(1 for z in self._idle.get(runtime, []) if z.alive())
+            return len(self._warm(RUNTIME[framework]))
+
+    def _warm(self, runtime: str) -> list[ZygoteClient]:
+        """The idle fork servers of ``runtime`` that are alive (the caller holds the lock)."""
+        return [z for z in self._idle.get(runtime, []) if z.alive()]
 
     def add_spare(self, framework: str = "jax") -> None:
         """Start one more fork server for ``framework`` in the background if fewer than
@@ -147,8 +150,7 @@ class Sandbox:
         the runtime takes seconds).  Never blocks; does nothing while a start is under way."""
         runtime = RUNTIME[framework]
         with self._lock:
-            warm = sum(1 for z in self._idle.get(runtime, []) if z.alive())
-            if self._closed or self._spare_starting or warm >= self.slots:
+            if self._closed or self._spare_starting or len(self._warm(runtime)) >= self.slots:
                 return
             self._spare_starting = True
 

@@ -272,13 +272,12 @@ class Grader:
 
         stdout, stopped = "", False
         groups = process_groups(cases)
-
-        def request_for(group: list[int]) -> RunRequest:
-            return RunRequest(
-                code=code, harness_code=problem.harness_code, entry=problem.manifest.entry,
-                cases=_specs([cases[i] for i in group]), forbid=tuple(problem.manifest.forbid),
-                cache_dir=self.xla_cache_for(problem), cache_writable=False, background=background,
-                framework=framework, grad=problem.manifest.grad)
+        cache_dir = self.xla_cache_for(problem)
+        requests = [RunRequest(
+            code=code, harness_code=problem.harness_code, entry=problem.manifest.entry,
+            cases=_specs([cases[i] for i in group]), forbid=tuple(problem.manifest.forbid),
+            cache_dir=cache_dir, cache_writable=False, background=background,
+            framework=framework, grad=problem.manifest.grad) for group in groups]
 
         # Later groups start now on the sandbox's spare slots, unless the run may stop at
         # the first failure (then a later group may never be needed) or only fills idle
@@ -290,8 +289,8 @@ class Grader:
         ahead: dict[int, RunAhead] = {}
         if parallel and self.sandbox.idle_fork_servers(framework) >= min(len(groups),
                                                                          self.sandbox.slots):
-            ahead = {number: RunAhead(self.sandbox, request_for(group), limits)
-                     for number, group in enumerate(groups[1:self.sandbox.slots], start=1)}
+            ahead = {number: RunAhead(self.sandbox, requests[number], limits)
+                     for number in range(1, min(len(groups), self.sandbox.slots))}
         for number, group in enumerate(groups):
             if number and between_groups is not None:
                 between_groups()
@@ -307,7 +306,7 @@ class Grader:
                            CaseResult(cases[index].name, cases[index].visible,
                                       Verdict.INTERNAL_ERROR, failed.message))
                 continue
-            log_text = self._run_group(problem, request_for(group), cases, group, expected, limits,
+            log_text = self._run_group(problem, requests[number], cases, group, expected, limits,
                                        results, finish, stop_on_failure, ahead.get(number))
             if cases[group[0]].visible:
                 stdout = log_text  # the raw output of a process that saw only visible inputs
