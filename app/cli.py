@@ -24,7 +24,7 @@ from app.models import Mode
 from app.problems.manifest import InvalidProblem, Problem, load_problem
 from app.problems.service import framework_unavailable
 from app.problems.solutions import parse_framework
-from sandbox import IsolationUnavailable
+from sandbox import ChildFlagsRejected, IsolationUnavailable
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="TensorJudge: grade ML coding exercises in a sandbox.")
@@ -51,7 +51,7 @@ def open_grader(settings: Settings) -> Grader:
     """A grader over a sandbox that passed the fail-closed self-check, or exit 1."""
     try:
         return build_grader(settings)
-    except (IsolationUnavailable, DataDirUnusable) as exc:
+    except (IsolationUnavailable, DataDirUnusable, ChildFlagsRejected) as exc:
         err.print(f"[red]refusing to grade:[/red] {exc}")
         raise typer.Exit(1) from exc
 
@@ -244,7 +244,7 @@ def worker(
     grader_worker = Worker(settings, _sessions(settings))
     try:
         grader_worker.start()
-    except (IsolationUnavailable, DataDirUnusable) as exc:
+    except (IsolationUnavailable, DataDirUnusable, ChildFlagsRejected) as exc:
         err.print(f"[red]worker refuses to start:[/red] {exc}")
         raise typer.Exit(EXIT_ISOLATION) from exc
     try:

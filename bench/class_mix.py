@@ -32,7 +32,10 @@ A pass is one server configuration, all graded with the same files in the same o
 - any of these with ``+no-init-cache``: the cached ``init_all`` outputs are set aside
   for the pass (the baseline of that lever, ``sandbox/programs.py``);
 - any of these with ``+one-slot``: ``TENSORJUDGE_SANDBOX_SLOTS=1``, a Submit's hidden
-  cases run after its visible ones instead of beside them (that lever's baseline).
+  cases run after its visible ones instead of beside them (that lever's baseline);
+- any of these with ``+fusion-emitters``: the sandboxed children's XLA compiles with its
+  MLIR fusion emitters, as before ``sandbox/stack.py`` turned them off (that lever's
+  baseline; expected outputs are computed again under that stack's key).
 Passes run one after the other, on one shared data directory: expected outputs and the
 reference's compile cache are computed once (learners' runs never write there).  Before
 timing, a pass waits until every problem is ready and every warming piece is done.
@@ -211,6 +214,8 @@ class Server:
             env["TENSORJUDGE_NOTIFY_LISTEN"] = "0"
         if variant == "one-slot":
             env["TENSORJUDGE_SANDBOX_SLOTS"] = "1"
+        if variant == "fusion-emitters":
+            env["TENSORJUDGE_CHILD_XLA_FLAGS"] = "--xla_backend_optimization_level=0"
         self.db = db
         log = open(base / f"serve-{topology}.log", "ab")  # noqa: SIM115 - closed with the process
         workers = 0 if topology.startswith("split") else args.workers
@@ -423,7 +428,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--passes", default="embedded",
                         help="comma-separated: embedded, split, split-poll, each optionally "
-                             "+no-init-cache or +one-slot")
+                             "+no-init-cache, +one-slot or +fusion-emitters")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
                         help="database of the embedded pass (split passes use PostgreSQL)")
     parser.add_argument("--reference-repeats", type=int, default=1)

@@ -6,7 +6,7 @@ import logging
 
 from app.config import Settings
 from app.grading.engine import Grader
-from sandbox import IsolationUnavailable, Sandbox, available_frameworks, check
+from sandbox import IsolationUnavailable, Sandbox, available_frameworks, check, check_child_xla_flags
 
 log = logging.getLogger("tensorjudge.worker")
 
@@ -17,12 +17,14 @@ def build_grader(settings: Settings) -> Grader:
     Raises ``sandbox.IsolationUnavailable`` (naming the layer) instead of
     returning a grader that would run code without every required layer (also when
     layers are disabled without the development flag), and
-    ``DataDirUnusable`` when sandboxed runs could not reach the compile cache.
+    ``DataDirUnusable`` when sandboxed runs could not reach the compile cache, and
+    ``sandbox.ChildFlagsRejected`` when XLA refuses the operator's child XLA flags.
     """
     refused = settings.layers_override_refused
     if refused:
         log.error("refusing to start: %s", refused)
         raise IsolationUnavailable(",".join(settings.disabled_layers), refused)
+    check_child_xla_flags()
     sandbox = Sandbox(scratch_root=settings.scratch_root, disabled_layers=settings.disabled_layers,
                       slots=settings.sandbox_slots)
     try:
