@@ -14,7 +14,7 @@ import textwrap
 import numpy as np
 
 from sandbox import CaseSpec, CaseStatus, Limits, RunRequest
-from sandbox.programs import OUTPUTS_PREFIX
+from sandbox.programs import OUTPUTS_PREFIX, _host_arguments
 
 LIMITS = Limits(time_s=5.0, memory_mb=1024, startup_s=10.0)
 HARNESS = textwrap.dedent('''
@@ -99,3 +99,28 @@ def test_deny_caching_outputs_a_learner_is_judged_by(sandbox, world_tmp):
     cache.mkdir(mode=0o755)
     _run(sandbox, cache, CODE, writable=True, final=1)
     assert _stored(cache) == []
+
+
+def test_allow_cached_and_computed_init_outputs_lower_to_one_module():
+    # Trusted code only (no submission): the reference run feeds ``apply_all`` what the
+    # exported ``init_all`` returned, a learner run the cached outputs as NumPy.  Both
+    # must lower to one module, or the learner misses the reference's compiled program.
+    import jax
+    from jax import export
+
+    init = jax.jit(lambda key: {"w": jax.random.normal(key, (3,))})
+    key = np.asarray(jax.random.PRNGKey(0))
+    exported = export.deserialize(export.export(init)(key).serialize())
+    computed = jax.jit(exported.call)(key)
+    cached = {"w": np.asarray(computed["w"])}
+    apply = jax.jit(lambda params, x: params["w"] * x)
+    x = np.ones(3, np.float32)
+
+    def module(*args):
+        return apply.lower(*args).as_text()
+
+    assert module(computed, x) != module(cached, x)  # what JAX does on its own
+    assert module(*_host_arguments((computed, x))) == module(*_host_arguments((cached, x)))
+    # Typed PRNG keys and weak-typed arrays have no NumPy form: they pass unchanged.
+    typed, weak = jax.random.key(1), jax.numpy.asarray(1.0)
+    assert _host_arguments((typed, weak)) == (typed, weak)

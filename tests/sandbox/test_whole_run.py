@@ -140,6 +140,21 @@ def test_deny_an_index_out_of_bounds_is_numpys_error_not_a_clamped_value(sandbox
     assert all("IndexError" in c.message for c in result.cases)
 
 
+def test_allow_a_whole_slice_set_runs_as_one_program(sandbox):
+    # ``y.at[..., ::1].set(x)`` lowers to a scatter whose index vectors have no component,
+    # on which JAX 0.10's index check raised (empty argmin) and sent the run op by op.
+    code = """
+        import jax.numpy as jnp
+
+        def f(x, k, pair):
+            spaced = jnp.zeros((x.shape[0], x.shape[1] * (k - 1)), jnp.float32)
+            return spaced.at[..., ::k - 1].set(x) * k
+    """
+    result = run(sandbox, code, inputs=INPUTS, n_cases=3)
+    assert _outputs(result) == [(INPUTS["x"] * 2).tolist()] * 3
+    assert {c.execution for c in result.cases} == {"batch"}
+
+
 def test_allow_code_writing_into_a_parameter_runs_case_by_case(sandbox):
     code = """
         import jax.numpy as jnp
