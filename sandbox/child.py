@@ -25,7 +25,7 @@ from sandbox import confine
 from sandbox.forbid import find_forbidden
 from sandbox.frameworks import FOREIGN, RUNTIME, adapt, configure_torch
 from sandbox.parent import die_with_parent
-from sandbox.programs import run_program
+from sandbox.programs import NotWorthCompiling, run_program
 from sandbox.protocol import HEADER, decode_payload, encode_frame
 from sandbox.whole_run import (
     mutates_parameters,
@@ -157,15 +157,16 @@ def _configure_jax(meta: dict[str, Any]) -> None:
 
 
 def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
-               arrays: dict[str, np.ndarray], budget: int, whole_run: bool) -> bool:
+               arrays: dict[str, np.ndarray], budget: int, whole_run: bool) -> str:
     """Run every case through ``batch``, which compiles all cases at once.
 
-    Emits one frame per case and returns True, or returns False having emitted no case
-    frame when anything went wrong, so the caller runs the cases one by one and reports
-    errors per case.  Each case's time is its own tracing time plus an equal share of
+    Emits one frame per case and returns "done", or returns "declined" (a program the
+    cache does not hold was not worth compiling: ``worth_compiling``) or "failed"
+    (anything else) having emitted no case frame, so the caller runs the cases one by
+    one and reports errors per case.  Each case's time is its own tracing time plus an equal share of
     the shared lowering, compilation and run; printed text goes to the case whose
     tracing printed it.  ``whole_run``: ``batch`` is ``sandbox.whole_run``'s, built
-    from ``run_case`` (it declines programs not worth compiling, and traced prints).
+    from ``run_case`` (it also declines traced prints).
     """
     n_cases = len(meta["cases"])
     outs = [_CappedText(MAX_CASE_STDOUT) for _ in range(n_cases)]
@@ -185,7 +186,7 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
     def run(function: Any, *args: Any) -> Any:
         return run_program(function, args, meta.get("cache_dir"),
                            bool(meta.get("cache_writable")), on_traced=stop_clock,
-                           worth_compiling=worth_compiling if whole_run else None)
+                           worth_compiling=worth_compiling)
 
     _emit({"type": "batch", "cases": n_cases})
     started = time.perf_counter()
@@ -197,11 +198,13 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
         sys.stdout, sys.stderr = saved
         outputs = [_to_output(value) for value in results]
         if len(outputs) != n_cases or sum(o.nbytes for o in outputs) > budget:
-            return False
+            return "failed"
         if whole_run and printed_tracers([out.getvalue() for out in outs]):
-            return False
+            return "failed"
+    except NotWorthCompiling:
+        return "declined"
     except BaseException:  # noqa: BLE001 - rerun case by case, which reports it properly
-        return False
+        return "failed"
     finally:
         sys.stdout, sys.stderr = saved
     total = time.perf_counter() - started
@@ -213,7 +216,7 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
         _emit({"type": "case", "index": index, "status": "ok", "stdout": outs[index].text(),
                "seconds": seconds, "share": seconds / total if total > 0 else 1 / n_cases,
                "execution": "batch"}, {"output": output})
-    return True
+    return "done"
 
 
 def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -279,11 +282,20 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
 
     budget = int(meta["output_bytes"])
     n_cases = len(meta["cases"])
-    if (execution == "batch" and callable(batch) and n_cases > 1
-            and _run_batch(batch, entry, meta, arrays, budget, whole_run)):
+    batched = None
+    if execution == "batch" and callable(batch) and n_cases > 1:
+        batched = _run_batch(batch, entry, meta, arrays, budget, whole_run)
+    if batched == "done":
         _emit({"type": "done"})
         return
     eager = execution == "eager"
+    if batched == "declined":
+        # Not worth compiling as one program, so not case by case either (the cases
+        # together are that program): op by op.  For ``whole_run`` that is the plain
+        # per-case loop; the Flax harness's ``run_case`` compiles, so it runs eagerly.
+        # Nothing further down the ladder would compile less (``classify``).
+        eager = eager or not whole_run
+        _emit({"type": "declined"})
     for index in range(n_cases):
         inputs = _case_inputs(meta, arrays, index)
         out = _CappedText(MAX_CASE_STDOUT)

@@ -88,6 +88,29 @@ def test_allow_a_loop_of_one_operation_runs_op_by_op(sandbox):
     assert {c.execution for c in result.cases} == {"per_case"}
 
 
+def test_allow_a_flax_module_not_worth_compiling_runs_eagerly_in_one_run(sandbox):
+    # The Flax harness compiles its own cases too, so a module whose program repeats a
+    # few kinds of equation (a Python loop) runs op by op at once, not down the ladder.
+    steps = 4 * int(MAX_EQUATIONS_PER_KIND) + 1
+    code = f"""
+        import flax.linen as nn
+
+        class Loop(nn.Module):
+            @nn.compact
+            def __call__(self, x):
+                w = self.param("w", nn.initializers.ones, (x.shape[-1],))
+                for _ in range({steps}):
+                    x = x * w + 1.0
+                return x
+    """
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    cases = tuple(CaseSpec(f"c{i}", {"seed": i, "x": x}) for i in range(3))
+    result = sandbox.run(RunRequest(code=textwrap.dedent(code), entry="Loop", cases=cases,
+                                    harness_code=builtin_source("flax_module")), FAST)
+    assert _outputs(result) == [(x + steps).ravel().tolist()] * 3
+    assert {c.execution for c in result.cases} == {"eager"}
+
+
 def test_allow_numpy_submissions_never_compile(sandbox):
     code = """
         import numpy as np
