@@ -163,10 +163,10 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
     Emits one frame per case and returns "done", or returns "declined" (a program the
     cache does not hold was not worth compiling: ``worth_compiling``) or "failed"
     (anything else) having emitted no case frame, so the caller runs the cases one by
-    one and reports errors per case.  Each case's time is its own tracing time plus an equal share of
-    the shared lowering, compilation and run; printed text goes to the case whose
-    tracing printed it.  ``whole_run``: ``batch`` is ``sandbox.whole_run``'s, built
-    from ``run_case`` (it also declines traced prints).
+    one and reports errors per case.  Each case's time is its own tracing time plus an
+    equal share of the shared lowering, compilation and run; printed text goes to the
+    case whose tracing printed it.  ``whole_run``: ``batch`` is ``sandbox.whole_run``'s,
+    built from ``run_case`` (it also declines traced prints).
     """
     n_cases = len(meta["cases"])
     outs = [_CappedText(MAX_CASE_STDOUT) for _ in range(n_cases)]
@@ -289,13 +289,12 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         _emit({"type": "done"})
         return
     eager = execution == "eager"
-    if batched == "declined":
+    if batched == "declined" and not whole_run:
         # Not worth compiling as one program, so not case by case either (the cases
         # together are that program): op by op.  For ``whole_run`` that is the plain
         # per-case loop; the Flax harness's ``run_case`` compiles, so it runs eagerly.
-        # Nothing further down the ladder would compile less (``classify``).
-        eager = eager or not whole_run
-        _emit({"type": "declined"})
+        # If that runs out of CPU time the ladder still applies, as before.
+        eager = True
     for index in range(n_cases):
         inputs = _case_inputs(meta, arrays, index)
         out = _CappedText(MAX_CASE_STDOUT)

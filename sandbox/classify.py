@@ -121,10 +121,10 @@ def fall_back_from(run: Run, termination: Termination) -> int | None:
     """The case to run again one step down the execution ladder, or None.
 
     Only CPU time and memory (what compiling multiplies) send a run down, only after
-    the code loaded, only from a path that compiles (not after the child ``declined``
-    to compile and went op by op), and never after a case of the run failed on its own.
+    the code loaded, only from a path that compiles, and never after a case of the
+    run failed on its own.
     """
-    if run.mode == run.ladder[-1] or "ready" not in run.events or "declined" in run.events:
+    if run.mode == run.ladder[-1] or "ready" not in run.events:
         return None
     if not (termination is Termination.MEMORY
             or (termination is Termination.TIME and run.time_limit == "cpu")):

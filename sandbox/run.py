@@ -318,8 +318,7 @@ class Run:
         progress = (len(self.outcomes), len(self.events))
         if kind == "case":
             stop = self._on_case_frame(meta, arrays, now, cpu)
-        elif kind in ("ready", "declined", "compile_error", "load_error", "done", "internal",
-                      "loading"):
+        elif kind in ("ready", "compile_error", "load_error", "done", "internal", "loading"):
             if kind == "loading":
                 self.untrusted_started = True
             self.events.setdefault(kind, meta)

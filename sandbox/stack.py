@@ -25,7 +25,6 @@ DEFAULT_CHILD_XLA_FLAGS = "--xla_backend_optimization_level=0 --xla_cpu_use_fusi
 CHILD_XLA_FLAGS = os.environ.get("TENSORJUDGE_CHILD_XLA_FLAGS") or DEFAULT_CHILD_XLA_FLAGS
 
 
-
 class ChildFlagsRejected(RuntimeError):
     """XLA refuses ``TENSORJUDGE_CHILD_XLA_FLAGS``: every JAX run would crash on them."""
 

@@ -24,7 +24,7 @@ by one with no compilation, which is what judges and reports errors:
 - an index was out of bounds in any case: NumPy raises ``IndexError`` where a JAX
   program clamps the index (checked with ``checkify``'s index checks; code that
   ``checkify`` itself cannot handle runs case by case too).  JAX 0.10's check fails on
-  a scatter whose index vectors have no component (``y.at[..., ::2].set(x)`` lowers
+  a scatter whose index vectors have no component (``y.at[..., ::1].set(x)`` lowers
   to one), taking ``argmin`` of its empty out-of-bounds mask; such an index cannot be
   out of bounds, so ``_checkable_empty_scatters`` gives that case the answer "in
   bounds" instead of sending three of the pack's slowest wrong answers op by op;
