@@ -17,7 +17,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -157,7 +157,8 @@ def _configure_jax(meta: dict[str, Any]) -> None:
 
 
 def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
-               arrays: dict[str, np.ndarray], budget: int, whole_run: bool) -> str:
+               arrays: dict[str, np.ndarray], budget: int, whole_run: bool
+               ) -> Literal["done", "declined", "failed"]:
     """Run every case through ``batch``, which compiles all cases at once.
 
     Emits one frame per case and returns "done", or returns "declined" (a program the

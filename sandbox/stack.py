@@ -25,21 +25,32 @@ DEFAULT_CHILD_XLA_FLAGS = "--xla_backend_optimization_level=0 --xla_cpu_use_fusi
 CHILD_XLA_FLAGS = os.environ.get("TENSORJUDGE_CHILD_XLA_FLAGS") or DEFAULT_CHILD_XLA_FLAGS
 
 
+def fork_server_environment() -> dict[str, str]:
+    """The whole environment a fork server (and so each child) starts with: nothing
+    secret, only what the numerical stack reads (``TORCH_THREAD_ENV`` is added for the
+    PyTorch one)."""
+    env = {"PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu", "XLA_FLAGS": CHILD_XLA_FLAGS}
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
 class ChildFlagsRejected(RuntimeError):
     """XLA refuses ``TENSORJUDGE_CHILD_XLA_FLAGS``: every JAX run would crash on them."""
 
 
 def check_child_xla_flags(python: str = sys.executable) -> None:
     """When an operator replaced the child's XLA flags, start XLA once under them (a
-    trusted process running no submitted code) and raise ``ChildFlagsRejected`` with
-    XLA's own words if it refuses them: XLA aborts on a flag it does not know, which
-    would otherwise fail every JAX run, the reference's included, as a crash."""
+    trusted process running no submitted code, in the fork servers' environment) and
+    raise ``ChildFlagsRejected`` with XLA's own words if it refuses them: XLA aborts on
+    a flag it does not know, which would otherwise fail every JAX run, the
+    reference's included, as a crash."""
     if CHILD_XLA_FLAGS == DEFAULT_CHILD_XLA_FLAGS:
         return
     started = subprocess.run(
         [python, "-I", "-c", "import jax.numpy as jnp; jnp.zeros(1).block_until_ready()"],
-        env={"PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu", "XLA_FLAGS": CHILD_XLA_FLAGS},
-        capture_output=True, text=True, timeout=600, check=False)
+        env=fork_server_environment(), capture_output=True, text=True, timeout=600, check=False)
     if started.returncode == 0:
         return
     lines = [line for line in started.stderr.splitlines() if line.strip()]

@@ -8,7 +8,7 @@ import socket
 import subprocess
 
 from sandbox.errors import SandboxError
-from sandbox.stack import CHILD_XLA_FLAGS, TORCH_THREAD_ENV
+from sandbox.stack import TORCH_THREAD_ENV, fork_server_environment
 
 
 class ZygoteClient:
@@ -17,13 +17,10 @@ class ZygoteClient:
     def __init__(self, python: str, start_s: float = 120.0, runtime: str = "jax"):
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.runtime = runtime
-        env = {"PATH": "/usr/bin:/bin", "JAX_PLATFORMS": "cpu", "XLA_FLAGS": CHILD_XLA_FLAGS}
+        env = fork_server_environment()
         if runtime == "torch":
             # One OpenMP/MKL thread, read when torch's pools start (in the child).
             env.update(TORCH_THREAD_ENV)
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-            if name in os.environ:
-                env[name] = os.environ[name]
         self.process = subprocess.Popen(
             # The fork server never outlives its worker (it sets PDEATHSIG itself).
             [python, "-I", "-m", "sandbox.zygote", str(child.fileno()), str(os.getpid()), runtime],
