@@ -20,6 +20,9 @@ The *outputs* of one kind of program are cached too: a program the harness names
 outputs the run then passes to another program.  The reference run stores them under
 a key of the program's jaxpr key and the exact bytes of its arguments; a learner run
 with the same program on the same arguments loads them instead of running ``init``.
+``init_all``'s key is that of its jaxpr without dead code (Flax's ``init`` traces the
+whole forward pass and keeps only the parameters): two jaxprs whose live parts are
+identical compute identical outputs, so this too cannot change any output.
 Outputs a learner is judged by are the harness's final results, which are never
 cached: only an ``init_all`` whose outputs became another program's argument is written.
 """
@@ -43,11 +46,31 @@ CACHED_OUTPUTS = "init_all"  # the one program name whose outputs may be cached
 _UNKEYABLE = re.compile(r"callback|0x[0-9a-f]{6,}")
 
 
-def program_key(traced: Any) -> str | None:
-    """sha256 over the traced jaxpr's text, its constants and the argument structure."""
+def _without_dead_code(closed: Any) -> Any:
+    """``closed`` without the equations (and constants) none of its outputs depends on;
+    every argument stays, as do equations with effects.  It computes the same outputs."""
+    from jax._src import core
+    from jax._src.interpreters import partial_eval as pe
+
+    jaxpr = closed.jaxpr
+    keep_arguments = [False] * len(jaxpr.constvars) + [True] * len(jaxpr.invars)
+    live, used_consts, _ = pe.dce_jaxpr_consts(jaxpr, [True] * len(jaxpr.outvars), keep_arguments)
+    return core.ClosedJaxpr(live, [c for c, used in zip(closed.consts, used_consts, strict=True) if used])
+
+
+def program_key(traced: Any, live_only: bool = False) -> str | None:
+    """sha256 over the traced jaxpr's text, its constants and the argument structure.
+
+    ``live_only``: over the jaxpr without its dead code (``_without_dead_code``), so two
+    programs that compute their outputs alike share a key whatever else they trace.
+    Flax's ``init`` runs the module's whole forward pass and keeps only the parameters:
+    a learner whose parameters are drawn as the reference draws them but whose forward
+    pass differs (most wrong answers) gets the reference's ``init_all`` key, so its
+    cached outputs, instead of compiling ``init`` (threefry and that forward pass).
+    """
     import jax
 
-    closed = traced.jaxpr
+    closed = _without_dead_code(traced.jaxpr) if live_only else traced.jaxpr
     text = str(closed)
     if _UNKEYABLE.search(text):
         return None
@@ -170,12 +193,13 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
     traced = jitted.trace(*args)
     if on_traced is not None:
         on_traced()
-    key = program_key(traced) if cache_dir else None
+    cached_outputs = getattr(function, "__name__", None) == CACHED_OUTPUTS
+    key = program_key(traced, live_only=cached_outputs) if cache_dir else None
     if key is None or cache_dir is None:
         _check_worth(traced, worth_compiling)
         return traced.lower().compile()(*args)
     outputs_path = None
-    if getattr(function, "__name__", None) == CACHED_OUTPUTS:
+    if cached_outputs:
         outputs_path = _outputs_path(cache_dir, key, args)
         cached = None if outputs_path is None else _load_outputs(outputs_path, traced)
         if cached is not None:

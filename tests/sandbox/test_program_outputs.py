@@ -93,6 +93,35 @@ def test_allow_learner_loads_the_reference_runs_init_outputs(sandbox, world_tmp)
     assert _stored(cache) == stored
 
 
+def test_allow_init_outputs_keyed_by_what_they_depend_on(sandbox, world_tmp):
+    # Flax's ``init`` runs the forward pass and keeps only the parameters: a learner
+    # whose parameters are drawn as the reference's but whose (dead) forward pass
+    # differs loads the reference's stored parameters.
+    forward = CODE.replace('return {"w": jax.random.normal(key, x.shape)}',
+                           'w = jax.random.normal(key, x.shape)\n'
+                           '        _ = w * x\n'
+                           '        return {"w": w}')
+    assert forward != CODE
+    other_forward = forward.replace("_ = w * x", "_ = jnp.flip(w) * x + jnp.sin(x)")
+    cache = world_tmp / "xla-cache"
+    cache.mkdir(mode=0o755)
+    reference = _run(sandbox, cache, forward, writable=True)
+    (stored,) = _stored(cache)
+    with np.load(stored) as arrays:
+        params = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
+    np.savez(stored, *[w + 1.0 for w in params])  # doctored: loading them shows
+    learner = _run(sandbox, cache, other_forward.replace(
+        'return params["w"] * x', 'return x * params["w"] + 0.0'), writable=False)
+    for out, ref, i in zip(learner, reference, range(3), strict=True):
+        np.testing.assert_allclose(out, ref + np.arange(1.0, 4.0 + i), rtol=1e-5)
+    # A live difference (the parameters themselves) is still another key.
+    scaled = _run(sandbox, cache, other_forward.replace(
+        "w = jax.random.normal(key, x.shape)", "w = 2.0 * jax.random.normal(key, x.shape)"),
+        writable=False)
+    for out, ref in zip(scaled, reference, strict=True):
+        np.testing.assert_allclose(out, 2.0 * ref, rtol=1e-5)
+
+
 def test_deny_caching_outputs_a_learner_is_judged_by(sandbox, world_tmp):
     # A harness whose final results are init_all's outputs: they are never stored.
     cache = world_tmp / "xla-cache"
