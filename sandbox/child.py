@@ -28,6 +28,7 @@ from sandbox.parent import die_with_parent
 from sandbox.programs import NotWorthCompiling, run_program
 from sandbox.protocol import HEADER, decode_payload, encode_frame
 from sandbox.whole_run import (
+    SKIPPED,
     mutates_parameters,
     printed_tracers,
     whole_run_batch,
@@ -156,18 +157,24 @@ def _configure_jax(meta: dict[str, Any]) -> None:
         update("jax_persistent_cache_min_compile_time_secs", min_time)
 
 
+# A case the program computed: its frame's fields and its output, emitted in its turn.
+Computed = tuple[dict[str, Any], np.ndarray]
+
+
 def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
                arrays: dict[str, np.ndarray], budget: int, whole_run: bool
-               ) -> Literal["done", "declined", "failed"]:
+               ) -> dict[int, Computed] | Literal["declined", "failed"]:
     """Run every case through ``batch``, which compiles all cases at once.
 
-    Emits one frame per case and returns "done", or returns "declined" (a program the
-    cache does not hold was not worth compiling: ``worth_compiling``) or "failed"
-    (anything else) having emitted no case frame, so the caller runs the cases one by
-    one and reports errors per case.  Each case's time is its own tracing time plus an
-    equal share of the shared lowering, compilation and run; printed text goes to the
-    case whose tracing printed it.  ``whole_run``: ``batch`` is ``sandbox.whole_run``'s,
-    built from ``run_case`` (it also declines traced prints).
+    Returns the case frames of the cases the program computed, by index, to be emitted
+    in the cases' order: all of them, or (``whole_run``) all but the cases left out of
+    the program (``sandbox.whole_run.SKIPPED``), which the caller runs one by one in
+    their turn.  Or returns "declined" (a program the cache does not hold was not worth
+    compiling: ``worth_compiling``) or "failed" (anything else), so the caller runs every
+    case one by one and reports errors per case.  Each case's time is its own tracing
+    time plus an equal share of the shared lowering, compilation and run; printed text
+    goes to the case whose tracing printed it.  ``whole_run``: ``batch`` is
+    ``sandbox.whole_run``'s, built from ``run_case`` (it also declines traced prints).
     """
     n_cases = len(meta["cases"])
     outs = [_CappedText(MAX_CASE_STDOUT) for _ in range(n_cases)]
@@ -197,10 +204,13 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
                         begin_case, run)
         stop_clock()
         sys.stdout, sys.stderr = saved
-        outputs = [_to_output(value) for value in results]
-        if len(outputs) != n_cases or sum(o.nbytes for o in outputs) > budget:
+        if len(results) != n_cases:
             return "failed"
-        if whole_run and printed_tracers([out.getvalue() for out in outs]):
+        outputs = {index: _to_output(value) for index, value in enumerate(results)
+                   if value is not SKIPPED}
+        if sum(o.nbytes for o in outputs.values()) > budget:
+            return "failed"
+        if whole_run and printed_tracers([outs[index].getvalue() for index in outputs]):
             return "failed"
     except NotWorthCompiling:
         return "declined"
@@ -209,15 +219,19 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
     finally:
         sys.stdout, sys.stderr = saved
     total = time.perf_counter() - started
-    shared = max(0.0, total - sum(traced)) / n_cases
-    for index, output in enumerate(outputs):
+    # The program's share: what its cases' tracing left (a left-out case's tracing is
+    # the program's cost, its own run comes later).
+    shared = max(0.0, total - sum(traced[index] for index in outputs)) / len(outputs)
+    computed: dict[int, Computed] = {}
+    for index, output in outputs.items():
         seconds = traced[index] + shared
         # share: this case's part of the program's time; the supervisor splits the
         # program's CPU time (which only it can read, from the cgroup) the same way.
-        _emit({"type": "case", "index": index, "status": "ok", "stdout": outs[index].text(),
-               "seconds": seconds, "share": seconds / total if total > 0 else 1 / n_cases,
-               "execution": "batch"}, {"output": output})
-    return "done"
+        computed[index] = ({"type": "case", "index": index, "status": "ok",
+                            "stdout": outs[index].text(), "seconds": seconds,
+                            "share": seconds / total if total > 0 else 1 / len(outputs),
+                            "execution": "batch"}, output)
+    return computed
 
 
 def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -283,12 +297,13 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
 
     budget = int(meta["output_bytes"])
     n_cases = len(meta["cases"])
-    batched = None
+    batched: dict[int, Computed] | str | None = None
     if execution == "batch" and callable(batch) and n_cases > 1:
         batched = _run_batch(batch, entry, meta, arrays, budget, whole_run)
-    if batched == "done":
-        _emit({"type": "done"})
-        return
+    computed = batched if isinstance(batched, dict) else {}
+    if computed and len(computed) < n_cases:
+        # The program is over; the cases it left out now run alone, each in its turn.
+        _emit({"type": "batched"})
     eager = execution == "eager"
     if batched == "declined" and not whole_run:
         # Not worth compiling as one program, so not case by case either (the cases
@@ -297,35 +312,50 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         # If that runs out of CPU time the ladder still applies, as before.
         eager = True
     for index in range(n_cases):
-        inputs = _case_inputs(meta, arrays, index)
-        out = _CappedText(MAX_CASE_STDOUT)
-        started = time.perf_counter()
-        ran = "eager" if eager else "per_case"
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                try:
-                    output = _to_output(_run_one(run_case, entry, inputs, eager))
-                except BaseException as exc:  # noqa: BLE001
-                    if eager or whole_run or not callable(batch) or not _is_memory_error(exc):
-                        raise
-                    # Compiling this case ran out of memory: run it without compiling.
-                    ran = "eager"
-                    output = _to_output(_run_one(run_case, entry, inputs, True))
-        except BaseException as exc:  # noqa: BLE001
-            status = "memory" if _is_memory_error(exc) else "error"
-            _emit({"type": "case", "index": index, "status": status, "stdout": out.text(),
-                   **_error_fields(exc), "execution": ran,
-                   "seconds": time.perf_counter() - started})
-            continue
-        if output.nbytes > budget:
-            _emit({"type": "case", "index": index, "status": "output", "stdout": out.text(),
-                   "message": f"the output has {output.nbytes} bytes, over the cap",
-                   "execution": ran, "seconds": time.perf_counter() - started})
+        output: np.ndarray | None
+        if index in computed:
+            frame, output = computed[index]
+        else:
+            frame, output = _run_alone(run_case, entry, _case_inputs(meta, arrays, index), index,
+                                       eager, may_retry_eagerly=not whole_run and callable(batch))
+        if output is not None and output.nbytes > budget:
+            frame = {**frame, "status": "output", "share": None,
+                     "message": f"the output has {output.nbytes} bytes, over the cap"}
+            output = None
+        if output is None:
+            _emit(frame)
             continue
         budget -= output.nbytes
-        _emit({"type": "case", "index": index, "status": "ok", "stdout": out.text(),
-               "execution": ran, "seconds": time.perf_counter() - started}, {"output": output})
+        _emit(frame, {"output": output})
     _emit({"type": "done"})
+
+
+def _run_alone(run_case: Any, entry: Any, inputs: dict[str, Any], index: int, eager: bool,
+               may_retry_eagerly: bool) -> tuple[dict[str, Any], np.ndarray | None]:
+    """One case in a process of its own making: its frame, and its output if it has one.
+
+    ``may_retry_eagerly``: compiling this case (the harness's ``run_case`` compiles)
+    may run out of memory, and the case then runs again without compiling.
+    """
+    out = _CappedText(MAX_CASE_STDOUT)
+    started = time.perf_counter()
+    ran = "eager" if eager else "per_case"
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            try:
+                output = _to_output(_run_one(run_case, entry, inputs, eager))
+            except BaseException as exc:  # noqa: BLE001
+                if eager or not may_retry_eagerly or not _is_memory_error(exc):
+                    raise
+                ran = "eager"
+                output = _to_output(_run_one(run_case, entry, inputs, True))
+    except BaseException as exc:  # noqa: BLE001
+        status = "memory" if _is_memory_error(exc) else "error"
+        return ({"type": "case", "index": index, "status": status, "stdout": out.text(),
+                 **_error_fields(exc), "execution": ran,
+                 "seconds": time.perf_counter() - started}, None)
+    return ({"type": "case", "index": index, "status": "ok", "stdout": out.text(),
+             "execution": ran, "seconds": time.perf_counter() - started}, output)
 
 
 def _run_one(run_case: Any, entry: Any, inputs: dict[str, Any], eager: bool) -> Any:

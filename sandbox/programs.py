@@ -20,9 +20,11 @@ The *outputs* of one kind of program are cached too: a program the harness names
 outputs the run then passes to another program.  The reference run stores them under
 a key of the program's jaxpr key and the exact bytes of its arguments; a learner run
 with the same program on the same arguments loads them instead of running ``init``.
-``init_all``'s key is that of its jaxpr without dead code (Flax's ``init`` traces the
-whole forward pass and keeps only the parameters): two jaxprs whose live parts are
-identical compute identical outputs, so this too cannot change any output.
+The outputs' key is that of ``init_all``'s jaxpr without dead code (Flax's ``init``
+traces the whole forward pass and keeps only the parameters): two jaxprs whose live
+parts are identical compute identical outputs, so this too cannot change any output.
+The exported ``init_all`` stays keyed by its whole jaxpr: it holds the reference's
+forward pass, which only a learner who traced that very forward pass may load.
 Outputs a learner is judged by are the harness's final results, which are never
 cached: only an ``init_all`` whose outputs became another program's argument is written.
 """
@@ -65,8 +67,9 @@ def program_key(traced: Any, live_only: bool = False) -> str | None:
     programs that compute their outputs alike share a key whatever else they trace.
     Flax's ``init`` runs the module's whole forward pass and keeps only the parameters:
     a learner whose parameters are drawn as the reference draws them but whose forward
-    pass differs (most wrong answers) gets the reference's ``init_all`` key, so its
-    cached outputs, instead of compiling ``init`` (threefry and that forward pass).
+    pass differs (most wrong answers) gets the reference's ``init_all`` outputs key, so
+    its cached outputs, instead of compiling ``init`` (threefry and that forward pass).
+    Only outputs are looked up by it: an exported program holds its dead code too.
     """
     import jax
 
@@ -193,17 +196,26 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
     traced = jitted.trace(*args)
     if on_traced is not None:
         on_traced()
-    cached_outputs = getattr(function, "__name__", None) == CACHED_OUTPUTS
-    key = program_key(traced, live_only=cached_outputs) if cache_dir else None
-    if key is None or cache_dir is None:
+    if cache_dir is None:
         _check_worth(traced, worth_compiling)
         return traced.lower().compile()(*args)
     outputs_path = None
-    if cached_outputs:
-        outputs_path = _outputs_path(cache_dir, key, args)
+    if getattr(function, "__name__", None) == CACHED_OUTPUTS:
+        live_key = program_key(traced, live_only=True)
+        outputs_path = None if live_key is None else _outputs_path(cache_dir, live_key, args)
         cached = None if outputs_path is None else _load_outputs(outputs_path, traced)
         if cached is not None:
+            # Flax's ``init`` traced the whole forward pass, which ``apply`` repeats: a
+            # forward pass not worth compiling is declined here, before ``apply`` is
+            # traced only to be declined (the seed problem's double loop: ~3 s of tracing).
+            _check_worth(traced, worth_compiling)
             return cached
+    # The exported program is keyed by the whole jaxpr, dead code included: an
+    # exported ``init_all`` holds the reference's forward pass (THREATS.md).
+    key = program_key(traced)
+    if key is None:
+        _check_worth(traced, worth_compiling)
+        return traced.lower().compile()(*args)
     result = _compiled(jitted, traced, key, args, cache_dir, writable, worth_compiling)
     if outputs_path is not None and writable:
         _OutputsToWrite.pending = (outputs_path, result)

@@ -324,6 +324,11 @@ class Run:
             self.events.setdefault(kind, meta)
         elif kind == "batch" and "ready" in self.events and not self.outcomes:
             self.events.setdefault(kind, {"at": now, "cpu": cpu})
+        elif kind == "batched" and "batch" in self.events and not self.outcomes:
+            # The program is over and some cases it left out run alone: its CPU time
+            # ends here, and from here each case has a case's allowance.
+            self.events["batch"].setdefault("cpu_end", cpu)
+            self.events.setdefault(kind, {"at": now})
         if (len(self.outcomes), len(self.events)) != progress:
             # Repeated or unknown frames must not extend the allowances.
             self.clock.new_step(now, cpu)
@@ -333,12 +338,12 @@ class Run:
         """CPU-time allowance from the last progress frame to the next one, in seconds.
 
         While every case runs as one program (a ``batch`` frame, before any case
-        frame) the step is the time of up to ``BATCH_CASES_CPU`` cases (past that,
-        the cases run again one by one); the run's total never moves.
+        frame or ``batched`` frame) the step is the time of up to ``BATCH_CASES_CPU``
+        cases (past that, the cases run again one by one); the run's total never moves.
         """
         if "ready" not in self.events:
             return self.limits.startup_s
-        if "batch" in self.events and not self.outcomes:
+        if "batch" in self.events and "batched" not in self.events and not self.outcomes:
             return self.limits.time_s * min(len(self.request.cases), BATCH_CASES_CPU)
         return self.limits.time_s
 

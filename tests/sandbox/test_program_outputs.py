@@ -153,3 +153,69 @@ def test_allow_cached_and_computed_init_outputs_lower_to_one_module():
     # Typed PRNG keys and weak-typed arrays have no NumPy form: they pass unchanged.
     typed, weak = jax.random.key(1), jax.numpy.asarray(1.0)
     assert _host_arguments((typed, weak)) == (typed, weak)
+
+
+def test_deny_cached_init_outputs_past_a_forward_pass_not_worth_compiling(tmp_path):
+    # Trusted code only, in this process: Flax's ``init`` traces the forward pass that
+    # ``apply`` repeats, so a forward pass not worth compiling declines at ``init`` even
+    # when its outputs are cached, instead of tracing ``apply`` only to decline there.
+    import jax
+    import jax.numpy as jnp
+    import pytest
+
+    from sandbox.programs import NotWorthCompiling, run_program
+
+    keys = [np.asarray(jax.random.PRNGKey(seed)) for seed in (1, 2)]
+    xs = [np.ones(3, np.float32), np.ones(4, np.float32)]
+
+    def init_all(keys, xs):
+        params = [{"w": jax.random.normal(key, x.shape)} for key, x in zip(keys, xs, strict=True)]
+        for p, x in zip(params, xs, strict=True):
+            _ = jnp.sin(p["w"] * x)  # the forward pass: traced, dead
+        return params
+
+    def apply_all(params, xs):
+        return [p["w"] * x for p, x in zip(params, xs, strict=True)]
+
+    cache = str(tmp_path)
+    params = run_program(init_all, (keys, xs), cache, writable=True)
+    run_program(apply_all, (params, xs), cache, writable=True)  # consumes: stores them
+    assert len(_stored(tmp_path)) == 1
+    loaded = run_program(init_all, (keys, xs), cache, writable=False,
+                         worth_compiling=lambda closed_jaxpr: True)
+    for a, b in zip(loaded, params, strict=True):
+        np.testing.assert_array_equal(a["w"], np.asarray(b["w"]))
+    with pytest.raises(NotWorthCompiling):
+        run_program(init_all, (keys, xs), cache, writable=False,
+                    worth_compiling=lambda closed_jaxpr: False)
+
+
+def test_deny_the_exported_init_under_its_live_key(tmp_path):
+    # Trusted code only, in this process: the exported ``init_all`` holds the forward
+    # pass (dead for ``init``), so it is stored under the key of the whole jaxpr; the
+    # live key, which a learner with another forward pass shares, names outputs only.
+    import jax
+    import jax.numpy as jnp
+
+    from sandbox.programs import PREFIX, _host_arguments, program_key, run_program
+
+    keys = [np.asarray(jax.random.PRNGKey(3))]
+    xs = [np.ones(3, np.float32)]
+
+    def init_all(keys, xs):
+        params = [{"w": jax.random.normal(key, x.shape)} for key, x in zip(keys, xs, strict=True)]
+        _ = [jnp.cumsum(p["w"] * x) for p, x in zip(params, xs, strict=True)]  # the forward pass
+        return params
+
+    def apply_all(params, xs):
+        return [p["w"] * x for p, x in zip(params, xs, strict=True)]
+
+    cache = str(tmp_path)
+    run_program(apply_all, (run_program(init_all, (keys, xs), cache, writable=True), xs),
+                cache, writable=True)
+    traced = jax.jit(init_all).trace(*_host_arguments((keys, xs)))
+    full, live = program_key(traced), program_key(traced, live_only=True)
+    assert full != live
+    assert (tmp_path / f"{PREFIX}{full}.jaxexport").is_file()
+    assert not list(tmp_path.glob(f"*{live}*"))
+    assert len(_stored(tmp_path)) == 1

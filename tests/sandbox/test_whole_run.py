@@ -138,6 +138,34 @@ def test_deny_an_error_in_one_case_is_reported_on_that_case(sandbox):
     statuses = [c.status for c in result.cases]
     assert statuses == [CaseStatus.OK, CaseStatus.ERROR, CaseStatus.OK], statuses
     assert "three is not allowed" in result.cases[1].message
+    # Only the case that raised runs alone; the others are still one program.
+    assert [c.execution for c in result.cases] == ["batch", "per_case", "batch"]
+    assert [np.asarray(result.cases[i].output).tolist() for i in (0, 2)] == [
+        (INPUTS["x"] * k).tolist() for k in (1, 2)]
+
+
+def test_allow_a_case_left_out_of_the_program_keeps_its_turn_and_its_own_allowance(sandbox):
+    # The case that cannot be traced (it branches on a value) runs alone, between the
+    # program's cases, and prints in its turn; its CPU time is its own, not the program's.
+    code = """
+        import jax.numpy as jnp
+
+        def f(x, k, pair):
+            print("case", k)
+            if k == 3 and float(x.sum()) > 0:
+                return x * 0.5
+            return x * k
+    """
+    cases = tuple(CaseSpec(f"c{i}", dict(INPUTS, k=k)) for i, k in enumerate((3, 1, 2)))
+    result = sandbox.run(RunRequest(code=textwrap.dedent(code), harness_code=builtin_source("call"),
+                                    entry="f", cases=cases), FAST)
+    assert [c.status for c in result.cases] == [CaseStatus.OK] * 3, [
+        c.message for c in result.cases]
+    assert [c.execution for c in result.cases] == ["per_case", "batch", "batch"]
+    assert [np.asarray(c.output).tolist() for c in result.cases] == [
+        (INPUTS["x"] * k).tolist() for k in (0.5, 1, 2)]
+    assert [c.stdout.strip() for c in result.cases] == ["case 3", "case 1", "case 2"]
+    assert all(c.cpu_ms > 0 for c in result.cases)
 
 
 def test_allow_jax_code_returning_numpy_keeps_its_dtype(sandbox):
