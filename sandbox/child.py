@@ -332,7 +332,8 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
 
 def _run_alone(run_case: Any, entry: Any, inputs: dict[str, Any], index: int, eager: bool,
                may_retry_eagerly: bool) -> tuple[dict[str, Any], np.ndarray | None]:
-    """One case in a process of its own making: its frame, and its output if it has one.
+    """One case on its own, outside any program of all cases: its frame, and its output
+    if it has one.
 
     ``may_retry_eagerly``: compiling this case (the harness's ``run_case`` compiles)
     may run out of memory, and the case then runs again without compiling.

@@ -72,7 +72,8 @@ SKIPPED = object()
 
 
 class NotTraced(TypeError):
-    """A case returned a value computed outside JAX (see the module docstring)."""
+    """No case could be traced into the program: each raised while tracing or returned a
+    value computed outside JAX (see the module docstring)."""
 
 
 class OutOfBounds(IndexError):
