@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from sandbox import draws
+
 PREFIX = "program-"
 OUTPUTS_PREFIX = "outputs-"
 CACHED_OUTPUTS = "init_all"  # the one program name whose outputs may be cached
@@ -71,9 +73,13 @@ def program_key(traced: Any, live_only: bool = False) -> str | None:
     its cached outputs, instead of compiling ``init`` (threefry and that forward pass).
     Only outputs are looked up by it: an exported program holds its dead code too.
     """
+    closed = _without_dead_code(traced.jaxpr) if live_only else traced.jaxpr
+    return _key_of(closed, traced.args_info)
+
+
+def _key_of(closed: Any, args_info: Any) -> str | None:
     import jax
 
-    closed = _without_dead_code(traced.jaxpr) if live_only else traced.jaxpr
     text = str(closed)
     if _UNKEYABLE.search(text):
         return None
@@ -82,15 +88,15 @@ def program_key(traced: Any, live_only: bool = False) -> str | None:
         array = np.asarray(const)
         digest.update(f"{array.dtype.str}{array.shape}".encode())
         digest.update(array.tobytes())
-    digest.update(str(jax.tree_util.tree_structure(traced.args_info)).encode())
+    digest.update(str(jax.tree_util.tree_structure(args_info)).encode())
     return digest.hexdigest()
 
 
-def _outputs_path(cache_dir: str, key: str, args: tuple[Any, ...]) -> Path | None:
-    """Where ``init_all``'s outputs for exactly these arguments live (None: not keyable)."""
+def arguments_digest(args: tuple[Any, ...]) -> str | None:
+    """sha256 over the exact bytes of a program's arguments (None: not keyable)."""
     import jax
 
-    digest = hashlib.sha256(key.encode())
+    digest = hashlib.sha256()
     try:
         for leaf in jax.tree_util.tree_leaves(args):
             array = np.asarray(leaf)
@@ -100,7 +106,13 @@ def _outputs_path(cache_dir: str, key: str, args: tuple[Any, ...]) -> Path | Non
             digest.update(np.ascontiguousarray(array).tobytes())
     except Exception:  # noqa: BLE001 - e.g. typed PRNG keys: simply not cached
         return None
-    return Path(cache_dir) / f"{OUTPUTS_PREFIX}{digest.hexdigest()}.npz"
+    return digest.hexdigest()
+
+
+def _outputs_path(cache_dir: str, key: str, arguments: str) -> Path:
+    """Where ``init_all``'s outputs for exactly these arguments live."""
+    digest = hashlib.sha256(f"{key}{arguments}".encode()).hexdigest()
+    return Path(cache_dir) / f"{OUTPUTS_PREFIX}{digest}.npz"
 
 
 def _load_outputs(path: Path, traced: Any) -> Any:
@@ -199,27 +211,55 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
     if cache_dir is None:
         _check_worth(traced, worth_compiling)
         return traced.lower().compile()(*args)
-    outputs_path = None
+    outputs_path = live = arguments = None
     if getattr(function, "__name__", None) == CACHED_OUTPUTS:
-        live_key = program_key(traced, live_only=True)
-        outputs_path = None if live_key is None else _outputs_path(cache_dir, live_key, args)
-        cached = None if outputs_path is None else _load_outputs(outputs_path, traced)
-        if cached is not None:
-            # Flax's ``init`` traced the whole forward pass, which ``apply`` repeats: a
-            # forward pass not worth compiling is declined here, before ``apply`` is
-            # traced only to be declined (the seed problem's double loop: ~3 s of tracing).
-            _check_worth(traced, worth_compiling)
-            return cached
+        live = _without_dead_code(traced.jaxpr)
+        live_key, arguments = _key_of(live, traced.args_info), arguments_digest(args)
+        if live_key is None or arguments is None:
+            live = None
+        else:
+            outputs_path = _outputs_path(cache_dir, live_key, arguments)
+            cached = _load_outputs(outputs_path, traced)
+            if cached is not None:
+                # Flax's ``init`` traced the whole forward pass, which ``apply`` repeats:
+                # a forward pass not worth compiling is declined here, before ``apply``
+                # is traced only to be declined (the seed problem's double loop: ~3 s).
+                _check_worth(traced, worth_compiling)
+                return cached
     # The exported program is keyed by the whole jaxpr, dead code included: an
     # exported ``init_all`` holds the reference's forward pass (THREATS.md).
     key = program_key(traced)
+    if live is not None and arguments is not None and not writable and (
+            key is None or not _exported_path(cache_dir, key).exists()):
+        _check_worth(traced, worth_compiling)
+        drawn = _with_cached_draws(live, traced, args, arguments, cache_dir)
+        if drawn is not None:
+            return drawn
     if key is None:
         _check_worth(traced, worth_compiling)
         return traced.lower().compile()(*args)
     result = _compiled(jitted, traced, key, args, cache_dir, writable, worth_compiling)
-    if outputs_path is not None and writable:
+    if writable and live is not None and outputs_path is not None and arguments is not None:
         _OutputsToWrite.pending = (outputs_path, result)
+        try:
+            draws.write_draws(live, args, arguments, cache_dir)
+        except Exception:  # noqa: BLE001 - an optimisation only: learners then compile threefry
+            pass
     return result
+
+
+def _with_cached_draws(live: Any, traced: Any, args: tuple[Any, ...], arguments: str,
+                       cache_dir: str) -> Any:
+    """``init_all`` with the random draws the cache holds (``sandbox/draws.py``), or None.
+    Any failure there is no answer: the program then compiles as it is."""
+    try:
+        return draws.run_with_cached_draws(live, traced, args, arguments, cache_dir)
+    except Exception:  # noqa: BLE001 - an optimisation only; the program as written decides
+        return None
+
+
+def _exported_path(cache_dir: str, key: str) -> Path:
+    return Path(cache_dir) / f"{PREFIX}{key}.jaxexport"
 
 
 def _compiled(jitted: Any, traced: Any, key: str, args: tuple[Any, ...], cache_dir: str,
@@ -227,7 +267,7 @@ def _compiled(jitted: Any, traced: Any, key: str, args: tuple[Any, ...], cache_d
     """Run the traced program through the exported-program cache (see the module doc)."""
     import jax
 
-    path = Path(cache_dir) / f"{PREFIX}{key}.jaxexport"
+    path = _exported_path(cache_dir, key)
     blob: bytes | bytearray | None
     try:
         blob = path.read_bytes()

@@ -29,6 +29,7 @@ import pyseccomp  # noqa: F401  (find_library runs ldconfig: impossible once con
 
 import sandbox.child
 import sandbox.confine  # noqa: F401
+import sandbox.draws  # noqa: F401
 import sandbox.frameworks  # noqa: F401
 import sandbox.programs  # noqa: F401
 from sandbox.parent import die_with_parent

@@ -1,0 +1,68 @@
+"""The cache of ``init_all``'s random draws (``sandbox/draws.py``): the reference run
+stores the bits each parameter was drawn from, and a learner run that draws from the
+same keys for the same shapes, under another distribution, loads them instead of
+compiling threefry; its outputs stay exactly those of its own program.
+
+Same harness and reference as ``test_program_outputs.py``: one parameter per case,
+drawn from the case seed with ``jax.random.normal``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sandbox.draws import DRAWS_PREFIX
+from tests.sandbox.test_program_outputs import CODE, _run, _stored
+
+# A learner's initialiser: uniform on [-1, 1) from the same key, for the same shape.
+UNIFORM = CODE.replace("jax.random.normal(key, x.shape)",
+                       "jax.random.uniform(key, x.shape, minval=-1.0, maxval=1.0)")
+
+
+def _draws(cache) -> list:
+    return sorted(cache.glob(f"{DRAWS_PREFIX}*.npy"))
+
+
+def _cache(world_tmp, name: str):
+    cache = world_tmp / name
+    cache.mkdir(mode=0o755)
+    return cache
+
+
+def test_allow_learner_with_another_distribution_loads_the_reference_draws(sandbox, world_tmp):
+    cache = _cache(world_tmp, "xla-cache")
+    _run(sandbox, cache, CODE, writable=True)
+    stored = _draws(cache)
+    assert len(stored) == 3, stored  # one draw per case
+    # As computed with nothing cached: the loaded draws change no bit of the outputs.
+    alone = _run(sandbox, _cache(world_tmp, "empty"), UNIFORM, writable=False)
+    learner = _run(sandbox, cache, UNIFORM, writable=False)
+    for out, expected in zip(learner, alone, strict=True):
+        np.testing.assert_array_equal(out, expected)
+    assert _draws(cache) == stored and len(_stored(cache)) == 1  # a learner writes nothing
+    # Doctored draws (all bits zero: uniform gives its minimum) show the learner loaded them.
+    for path in stored:
+        np.save(path, np.zeros_like(np.load(path)), allow_pickle=False)
+    doctored = _run(sandbox, cache, UNIFORM, writable=False)
+    for out, i in zip(doctored, range(3), strict=True):
+        np.testing.assert_array_equal(out, -np.arange(1.0, 4.0 + i, dtype=np.float32))
+
+
+def test_deny_draws_for_another_key_or_shape(sandbox, world_tmp):
+    cache = _cache(world_tmp, "xla-cache")
+    _run(sandbox, cache, CODE, writable=True)
+    for path in _draws(cache):
+        np.save(path, np.zeros_like(np.load(path)), allow_pickle=False)
+    empty = _cache(world_tmp, "empty")
+    for other in (
+        # Another key: the draw's cone differs (the fold-in is part of it).
+        UNIFORM.replace("jax.random.uniform(key,", "jax.random.uniform(jax.random.fold_in(key, 1),"),
+        # Another shape: another draw, even from the same key.
+        UNIFORM.replace("jax.random.uniform(key, x.shape, minval=-1.0, maxval=1.0)",
+                        "jax.random.uniform(key, (1, *x.shape), minval=-1.0, maxval=1.0)[0]"),
+    ):
+        learner = _run(sandbox, cache, other, writable=False)
+        alone = _run(sandbox, empty, other, writable=False)
+        for out, expected in zip(learner, alone, strict=True):
+            np.testing.assert_array_equal(out, expected)
+            assert np.any(out != -np.arange(1.0, 1.0 + out.size))
