@@ -11,15 +11,15 @@ draw of the key, and that draw is the same as the reference's.
 
 So the run that writes the problem version's cache (the reference run) also stores
 the output of each ``random_bits`` equation of its ``init_all`` (its jaxpr with every
-``jit`` call inlined and dead code removed), keyed by that output's *cone*: the jaxpr
-reduced to the equations it depends on (key derivation from the case seeds, then the
-draw), its constants and the exact bytes of the program's arguments.  A learner run
-whose ``init_all`` outputs are not cached looks up each of its own draws by the same
-key; the draws it finds become arguments of its program (dead key derivation drops
-out), which is then compiled without threefry: 0.06-0.26 s instead of 0.5-1.1 s.
-Identical cones on identical arguments compute identical bits (integers, no
-rounding), so the outputs are bit for bit those of the program as written; a draw
-not found is computed as before.
+``jit`` call inlined and dead code removed).  A draw's key is the *cone* of the PRNG
+key it draws from (the equations that derive that key from the case seeds, with their
+constants), what it draws (bit width and size: ``_drawn_as``), the exact bytes of the
+program's arguments and JAX's trace context.  A learner run whose ``init_all``
+outputs are not cached looks up each of its own draws by the same key; the draws it
+finds become arguments of its program (dead key derivation drops out), which is then
+compiled without threefry: 0.06-0.26 s of CPU instead of 0.5-1.1 s.  Identical keys
+derived alike give identical bits (integers, no rounding), so the outputs are bit
+for bit those of the program as written; a draw not found is computed as before.
 
 Nothing here reaches expected outputs: the bits are random draws from the case seeds,
 which the learner's code receives anyway, and only the writable run writes them.
@@ -90,14 +90,32 @@ def _restricted(flat: Any, outvars: Sequence[Any], invars: Sequence[Any] | None 
     return core.ClosedJaxpr(live, [c for c, u in zip(flat.consts, used, strict=True) if u])
 
 
+def _drawn_as(eqn: Any) -> str:
+    """What a draw is besides its key: its bit width and size, or its exact shape.
+
+    Threefry's bits for shape ``S`` are those for ``(prod(S),)`` reshaped (each element
+    is the block of its flat index; ``tests/sandbox/test_init_draws.py`` holds the pinned
+    JAX to it), so a learner who lays a parameter out otherwise (``(out, in, kh, kw)``
+    for ``(in, out, kh, kw)``) draws the reference's bits.  Other PRNGs: exact shape.
+    """
+    shape = tuple(eqn.params["shape"])
+    drawn = f"random_bits bit_width={eqn.params['bit_width']}"
+    if str(eqn.invars[0].aval.dtype) == "key<fry>":
+        return f"{drawn} size={int(np.prod(shape, dtype=np.int64))}"
+    return f"{drawn} shape={shape}"
+
+
 def _draws(flat: Any, arguments: str) -> list[tuple[Any, str]]:
-    """Each ``random_bits`` output of ``flat`` with its key (see the module docstring)."""
+    """Each ``random_bits`` output of ``flat`` with its key (see the module docstring):
+    the cone of the PRNG key it draws from, and what it draws (``_drawn_as``)."""
+    from jax._src import core
+
     keyed = []
     for eqn in flat.jaxpr.eqns:
-        if eqn.primitive.name != _DRAW:
+        if eqn.primitive.name != _DRAW or not isinstance(eqn.invars[0], core.Var):
             continue
-        cone = _restricted(flat, eqn.outvars)
-        digest = hashlib.sha256(str(cone).encode())
+        cone = _restricted(flat, eqn.invars)
+        digest = hashlib.sha256(f"{cone}\n{_drawn_as(eqn)}".encode())
         for const in cone.consts:
             array = np.asarray(const)
             digest.update(f"{array.dtype.str}{array.shape}".encode())
@@ -129,19 +147,20 @@ def write_draws(live: Any, args: tuple[Any, ...], arguments: str, cache_dir: str
         path = _path(cache_dir, key)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
         with open(tmp, "wb") as file:
-            np.save(file, np.asarray(value), allow_pickle=False)
+            np.save(file, np.asarray(value).reshape(-1), allow_pickle=False)
         os.replace(tmp, path)
     return len(missing)
 
 
 def _load(path: Path, aval: Any) -> np.ndarray | None:
+    """The stored draw laid out as ``aval`` (its key fixed the size), or None."""
     try:
         value: np.ndarray = np.load(path, allow_pickle=False)
     except (OSError, ValueError):
         return None
-    if value.shape != tuple(aval.shape) or value.dtype != aval.dtype:
+    if value.shape != (int(np.prod(aval.shape, dtype=np.int64)),) or value.dtype != aval.dtype:
         return None
-    return value
+    return value.reshape(aval.shape)
 
 
 def run_with_cached_draws(live: Any, traced: Any, args: tuple[Any, ...], arguments: str,

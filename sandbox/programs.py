@@ -35,6 +35,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -89,14 +90,29 @@ def _key_of(closed: Any, args_info: Any) -> str | None:
         digest.update(f"{array.dtype.str}{array.shape}".encode())
         digest.update(array.tobytes())
     digest.update(str(jax.tree_util.tree_structure(args_info)).encode())
+    digest.update(_trace_context().encode())
     return digest.hexdigest()
 
 
+def _trace_context() -> str:
+    """JAX's settings that change what a traced jaxpr computes (the PRNG's layout,
+    ``jax_random_seed_offset``, the default matmul precision, x64, ...): JAX keys its own
+    caches of traced and lowered programs with them.  Code may change them (``jax.config
+    .update``), and then the same jaxpr text computes other values.  Plain values only:
+    the rest (context managers, the axis environment) print object addresses."""
+    from jax._src import config
+
+    return repr([(name, value) for name, value in zip(config.trace_context_names(),
+                                                      config.trace_context(), strict=True)
+                 if value is None or isinstance(value, (bool, int, float, str, Enum))])
+
+
 def arguments_digest(args: tuple[Any, ...]) -> str | None:
-    """sha256 over the exact bytes of a program's arguments (None: not keyable)."""
+    """sha256 over the exact bytes of a program's arguments and JAX's trace context
+    (``_trace_context``); None: not keyable."""
     import jax
 
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_trace_context().encode())
     try:
         for leaf in jax.tree_util.tree_leaves(args):
             array = np.asarray(leaf)

@@ -10,6 +10,7 @@ drawn from the case seed with ``jax.random.normal``.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sandbox.draws import DRAWS_PREFIX
 from tests.sandbox.test_program_outputs import CODE, _run, _stored
@@ -48,7 +49,24 @@ def test_allow_learner_with_another_distribution_loads_the_reference_draws(sandb
         np.testing.assert_array_equal(out, -np.arange(1.0, 4.0 + i, dtype=np.float32))
 
 
-def test_deny_draws_for_another_key_or_shape(sandbox, world_tmp):
+def test_allow_a_parameter_laid_out_otherwise_loads_the_same_bits(sandbox, world_tmp):
+    # (1, n) where the reference drew (n,): the same key, the same size.
+    cache = _cache(world_tmp, "xla-cache")
+    _run(sandbox, cache, CODE, writable=True)
+    laid_out = UNIFORM.replace("jax.random.uniform(key, x.shape, minval=-1.0, maxval=1.0)",
+                               "jax.random.uniform(key, (1, *x.shape), minval=-1.0, maxval=1.0)[0]")
+    alone = _run(sandbox, _cache(world_tmp, "empty"), laid_out, writable=False)
+    learner = _run(sandbox, cache, laid_out, writable=False)
+    for out, expected in zip(learner, alone, strict=True):
+        np.testing.assert_array_equal(out, expected)
+    for path in _draws(cache):
+        np.save(path, np.zeros_like(np.load(path)), allow_pickle=False)
+    doctored = _run(sandbox, cache, laid_out, writable=False)
+    for out, i in zip(doctored, range(3), strict=True):
+        np.testing.assert_array_equal(out, -np.arange(1.0, 4.0 + i, dtype=np.float32))
+
+
+def test_deny_draws_for_another_key_or_size(sandbox, world_tmp):
     cache = _cache(world_tmp, "xla-cache")
     _run(sandbox, cache, CODE, writable=True)
     for path in _draws(cache):
@@ -57,12 +75,40 @@ def test_deny_draws_for_another_key_or_shape(sandbox, world_tmp):
     for other in (
         # Another key: the draw's cone differs (the fold-in is part of it).
         UNIFORM.replace("jax.random.uniform(key,", "jax.random.uniform(jax.random.fold_in(key, 1),"),
-        # Another shape: another draw, even from the same key.
+        # Another size: another draw, even from the same key.
         UNIFORM.replace("jax.random.uniform(key, x.shape, minval=-1.0, maxval=1.0)",
-                        "jax.random.uniform(key, (1, *x.shape), minval=-1.0, maxval=1.0)[0]"),
+                        "jax.random.uniform(key, (2, *x.shape), minval=-1.0, maxval=1.0)[0]"),
     ):
         learner = _run(sandbox, cache, other, writable=False)
         alone = _run(sandbox, empty, other, writable=False)
         for out, expected in zip(learner, alone, strict=True):
             np.testing.assert_array_equal(out, expected)
             assert np.any(out != -np.arange(1.0, 1.0 + out.size))
+
+
+def test_deny_cached_programs_and_draws_under_another_jax_setting(sandbox, world_tmp):
+    # Code that changes how JAX computes a jaxpr (the PRNG's layout here) computes
+    # its own values: no cached outputs, program or draw of the default settings.
+    cache = _cache(world_tmp, "xla-cache")
+    reference = _run(sandbox, cache, CODE, writable=True)
+    for code in (CODE, UNIFORM):
+        setting = code.replace("import jax\n", "import jax\n"
+                               "jax.config.update('jax_threefry_partitionable', False)\n", 1)
+        assert setting != code
+        learner = _run(sandbox, cache, setting, writable=False)
+        alone = _run(sandbox, _cache(world_tmp, f"empty-{len(code)}"), setting, writable=False)
+        for out, expected, ref in zip(learner, alone, reference, strict=True):
+            np.testing.assert_array_equal(out, expected)
+            assert not np.allclose(out, ref)
+
+
+@pytest.mark.parametrize("partitionable", [True, False])
+def test_allow_threefry_bits_of_one_size_are_one_sequence(partitionable):
+    # What ``sandbox.draws._drawn_as`` relies on, held to the pinned JAX (trusted code only).
+    import jax
+
+    with jax.threefry_partitionable(partitionable):
+        key = jax.random.PRNGKey(7)
+        for shape in [(2, 3), (4, 3, 2, 2), (1, 8, 2, 3), (7, 1, 3), (5,)]:
+            flat = np.asarray(jax.random.bits(key, (int(np.prod(shape)),)))
+            np.testing.assert_array_equal(np.asarray(jax.random.bits(key, shape)), flat.reshape(shape))
