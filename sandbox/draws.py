@@ -84,7 +84,8 @@ def _restricted(flat: Any, outvars: Sequence[Any], invars: Sequence[Any] | None 
     jaxpr = flat.jaxpr
     invars = list(jaxpr.invars if invars is None else invars)
     narrowed = core.Jaxpr(jaxpr.constvars, invars, list(outvars),
-                          list(jaxpr.eqns if eqns is None else eqns), jaxpr.effects)
+                          list(jaxpr.eqns if eqns is None else eqns), jaxpr.effects,
+                          debug_info=jaxpr.debug_info.with_unknown_names())
     keep = [False] * len(jaxpr.constvars) + [True] * len(invars)
     live, used, _ = pe.dce_jaxpr_consts(narrowed, [True] * len(outvars), keep)
     return core.ClosedJaxpr(live, [c for c, u in zip(flat.consts, used, strict=True) if u])
