@@ -1,22 +1,16 @@
-"""Run a harness's whole-run program, compiled once, through the problem version's caches.
+"""Run a harness's whole-run program through a cache of exported programs keyed by jaxpr.
 
-Runs inside the sandboxed child.  JAX's persistent compilation cache (the version's
-cache directory) is keyed by the lowered module, so a learner's program is lowered,
-and compiling it is a cache hit when the reference run compiled the same module.
-The reference run also leaves an empty marker named by the traced jaxpr's key
-(``program-<sha256>.compiled``: text, constants, argument structure and JAX's trace
-context): a learner run whose jaxpr is identical knows its program is cached, so it
-compiles it even when ``worth_compiling`` would send a program of that size op by op.
+Runs inside the sandboxed child.  Lowering a traced program to StableHLO is the
+largest cost of a warm run (for the seed problem, two thirds of it is re-lowering
+JAX's threefry PRNG for every parameter shape), and JAX's persistent compilation
+cache can only be consulted *after* lowering, because its key is the lowered module.
+So the run that may write the problem version's cache (the reference run) also
+stores the program as a ``jax.export`` artifact under a key computed from the traced
+jaxpr; a learner run whose jaxpr is identical (same text, same constants, same
+argument structure) loads that artifact instead of lowering its own program, and
+compiling the artifact's small wrapper is served by the persistent compilation cache.
 
-An earlier design had the reference run store each program as a ``jax.export``
-artifact, which an identical learner program loaded instead of lowering its own.
-Measured against lowering its own program (every problem's reference as a learner,
-hidden cases, each way in a fresh process): lowering the artifact's wrapper cost
-0.23-0.77 s of CPU against 0.05-0.56 s, 0.1-0.25 s more for every problem, Flax
-``init`` with threefry included.  The artifacts held the reference's StableHLO in
-readable form besides; the markers hold nothing.
-
-Identical jaxprs compute identical values, so a marker cannot change any output.  Any
+Identical jaxprs compute identical values, so a hit cannot change any output.  Any
 jaxpr whose text names a callback or a Python object address is never looked up.
 Files are read from, and written to, the compile-cache directory only; who may write
 it is decided by the supervisor and enforced by Landlock (see THREATS.md).
@@ -29,6 +23,8 @@ with the same program on the same arguments loads them instead of running ``init
 The outputs' key is that of ``init_all``'s jaxpr without dead code (Flax's ``init``
 traces the whole forward pass and keeps only the parameters): two jaxprs whose live
 parts are identical compute identical outputs, so this too cannot change any output.
+The exported ``init_all`` stays keyed by its whole jaxpr: it holds the reference's
+forward pass, which only a learner who traced that very forward pass may load.
 Outputs a learner is judged by are the harness's final results, which are never
 cached: only an ``init_all`` whose outputs became another program's argument is written.
 """
@@ -48,7 +44,6 @@ import numpy as np
 from sandbox import draws
 
 PREFIX = "program-"
-MARKER_SUFFIX = ".compiled"
 OUTPUTS_PREFIX = "outputs-"
 CACHED_OUTPUTS = "init_all"  # the one program name whose outputs may be cached
 # Text that makes a jaxpr unsafe or pointless to key on: callbacks run Python that the
@@ -77,7 +72,7 @@ def program_key(traced: Any, live_only: bool = False) -> str | None:
     a learner whose parameters are drawn as the reference draws them but whose forward
     pass differs (most wrong answers) gets the reference's ``init_all`` outputs key, so
     its cached outputs, instead of compiling ``init`` (threefry and that forward pass).
-    Only outputs are looked up by it: a compiled program's marker names its dead code too.
+    Only outputs are looked up by it: an exported program holds its dead code too.
     """
     closed = _without_dead_code(traced.jaxpr) if live_only else traced.jaxpr
     return _key_of(closed, traced.args_info)
@@ -178,15 +173,13 @@ class _OutputsToWrite:
 def _host_arguments(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """The program's arguments with every JAX array of a plain dtype as a NumPy array.
 
-    An array placed on a device explicitly (as the exported programs of an earlier
-    design returned them) carries its sharding into the next program's lowered module
-    (``sdy.sharding``) where a NumPy array of the same values carries none, so one
-    program lowered to two modules.  The reference run feeds ``apply_all``
-    what ``init_all``'s program returned, a learner run the cached ``init_all`` outputs
-    (NumPy), so the learner missed the compiled program the reference run had left in
-    the persistent cache (measured with the exported programs of an earlier design:
-    1.35 s of compiling for conv-transpose2d-module's hidden cases, 2.6 -> 1.0 s of CPU
-    for its reference-like Submit).  The values are the
+    An array an exported program returned carries its sharding into the next program's
+    lowered module (``sdy.sharding``) where a NumPy array of the same values carries
+    none, so one program lowered to two modules.  The reference run feeds ``apply_all``
+    what ``init_all``'s exported program returned, a learner run the cached ``init_all``
+    outputs (NumPy), so the learner missed the compiled wrapper the reference run had
+    left in the persistent cache: 1.35 s of compiling for conv-transpose2d-module's
+    hidden cases, 2.6 -> 1.0 s of CPU for its reference-like Submit.  The values are the
     same, so outputs are too.  Weak-typed arrays (NumPy has no weak type) and typed PRNG
     keys stay as they are.
     """
@@ -213,8 +206,8 @@ def _check_worth(traced: Any, worth_compiling: Callable[[Any], bool] | None) -> 
 def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, writable: bool,
                 on_traced: Any = None,
                 worth_compiling: Callable[[Any], bool] | None = None) -> Any:
-    """``function(*args)`` compiled once, through the version's caches (the persistent
-    compilation cache; for ``init_all``, its outputs and draws).
+    """``function(*args)`` compiled once; through the exported-program cache when possible
+    (and, for ``init_all``, the cache of its outputs).
 
     ``on_traced()`` is called once tracing is over (the caller's time accounting).
     ``worth_compiling(closed_jaxpr)``: raise ``NotWorthCompiling`` rather than compile
@@ -249,9 +242,11 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
                 # is traced only to be declined (the seed problem's double loop: ~3 s).
                 _check_worth(traced, worth_compiling)
                 return cached
+    # The exported program is keyed by the whole jaxpr, dead code included: an
+    # exported ``init_all`` holds the reference's forward pass (THREATS.md).
     key = program_key(traced)
     if live is not None and arguments is not None and not writable and (
-            key is None or not _marker_path(cache_dir, key).exists()):
+            key is None or not _exported_path(cache_dir, key).exists()):
         _check_worth(traced, worth_compiling)
         drawn = _with_cached_draws(live, traced, args, arguments, cache_dir)
         if drawn is not None:
@@ -259,7 +254,7 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
     if key is None:
         _check_worth(traced, worth_compiling)
         return traced.lower().compile()(*args)
-    result = _compiled(traced, key, args, cache_dir, writable, worth_compiling)
+    result = _compiled(jitted, traced, key, args, cache_dir, writable, worth_compiling)
     if writable and live is not None and outputs_path is not None and arguments is not None:
         _OutputsToWrite.pending = (outputs_path, result)
         try:
@@ -279,19 +274,34 @@ def _with_cached_draws(live: Any, traced: Any, args: tuple[Any, ...], arguments:
         return None
 
 
-def _marker_path(cache_dir: str, key: str) -> Path:
-    return Path(cache_dir) / f"{PREFIX}{key}{MARKER_SUFFIX}"
+def _exported_path(cache_dir: str, key: str) -> Path:
+    return Path(cache_dir) / f"{PREFIX}{key}.jaxexport"
 
 
-def _compiled(traced: Any, key: str, args: tuple[Any, ...], cache_dir: str, writable: bool,
-              worth_compiling: Callable[[Any], bool] | None) -> Any:
-    """Compile and run the traced program; the reference run marks it as compiled (see
-    the module docstring), a learner run compiles an unmarked one only if worth it."""
-    marker = _marker_path(cache_dir, key)
-    if writable:
-        compiled = traced.lower().compile()
-        marker.touch()
-        return compiled(*args)
-    if not marker.exists():
+def _compiled(jitted: Any, traced: Any, key: str, args: tuple[Any, ...], cache_dir: str,
+              writable: bool, worth_compiling: Callable[[Any], bool] | None) -> Any:
+    """Run the traced program through the exported-program cache (see the module doc)."""
+    import jax
+
+    path = _exported_path(cache_dir, key)
+    blob: bytes | bytearray | None
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        blob = None
+    if blob is None and writable:
+        from jax import export
+
+        # Also compile the program as itself: the persistent cache then serves learners
+        # whose jaxpr differs but whose lowered module is the same.
+        traced.lower().compile()
+        blob = export.export(jitted)(*args).serialize()
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_bytes(blob)
+        os.replace(tmp, path)
+    if blob is None:
         _check_worth(traced, worth_compiling)
-    return traced.lower().compile()(*args)
+        return traced.lower().compile()(*args)
+    from jax import export
+
+    return jax.jit(export.deserialize(bytearray(blob)).call)(*args)

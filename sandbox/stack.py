@@ -67,13 +67,12 @@ def check_child_xla_flags(python: str = sys.executable) -> None:
 # "live init_all keys": cached ``init_all`` outputs moved to keys of the live jaxpr
 # (``sandbox/programs.py``); a problem version's compile cache warmed before holds them
 # under the old keys, so it is warmed again under a new name.
-# "init draws, trace context, compiled markers": the reference run also stores its
-# ``init_all``'s random draws (``sandbox/draws.py``) and marks its programs compiled
-# instead of exporting them (``sandbox/programs.py``), which a cache warmed before
-# lacks, and every cache key now includes JAX's trace context.
+# "init draws, trace context": the reference run also stores its ``init_all``'s random
+# draws (``sandbox/draws.py``), which a cache warmed before lacks, and every cache key
+# now includes JAX's trace context (``sandbox/programs.py``).
 STACK: tuple[str, ...] = (*(f"{name}=={version(name)}" for name in ("jax", "jaxlib", "flax", "numpy")),
                           f"child XLA_FLAGS={CHILD_XLA_FLAGS}", "whole-run programs", "live init_all keys",
-                          "init draws, trace context, compiled markers")
+                          "init draws, trace context")
 
 # The PyTorch fork server's children compute on one thread, like XLA's CPU client here
 # (``sandbox.frameworks.configure_torch`` sets torch's own counts to match).

@@ -35,12 +35,13 @@ import sandbox.programs  # noqa: F401
 from sandbox.parent import die_with_parent
 
 # Preloaded once here so each child starts with them imported (copy-on-write).  For
-# JAX, the MLIR modules and SciPy's BLAS/LAPACK (JAX's LAPACK registration) are
-# otherwise imported by every child's first lowering (sandbox.programs): ~140 modules
-# read from disk, ~150 ms per run (measured when programs were ``jax.export`` artifacts).
+# JAX, the export and MLIR modules and SciPy's BLAS/LAPACK (JAX's LAPACK registration)
+# are otherwise imported by every child's first lowering of an exported program
+# (sandbox.programs): ~140 modules read from disk, ~150 ms per run.
 PRELOAD = {
-    "jax": ("flax.linen", "jax", "jax.experimental.multihost_utils", "jax.numpy",
-            "jaxlib.mlir.dialects.builtin", "jaxlib.mlir.dialects.mhlo", "scipy.linalg.cython_blas",
+    "jax": ("flax.linen", "jax", "jax._src.export.serialization",  # (needs flatbuffers)
+            "jax.experimental.multihost_utils", "jax.numpy", "jaxlib.mlir.dialects.builtin",
+            "jaxlib.mlir.dialects.mhlo", "scipy.linalg.cython_blas",
             "scipy.linalg.cython_lapack"),
     "torch": ("torch", "torch.nn", "torch.nn.functional"),
 }

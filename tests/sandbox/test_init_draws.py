@@ -102,6 +102,33 @@ def test_deny_cached_programs_and_draws_under_another_jax_setting(sandbox, world
             assert not np.allclose(out, ref)
 
 
+def test_allow_draws_written_and_loaded_in_this_process(tmp_path):
+    # Trusted code only, under pytest's warnings-as-errors: writing and loading draws
+    # raise nothing (a failure there is swallowed in the sandbox, where it would only
+    # show as learners compiling threefry again).
+    import jax
+
+    from sandbox.draws import run_with_cached_draws
+    from sandbox.programs import _host_arguments, _without_dead_code, arguments_digest, run_program
+
+    keys, xs = [np.asarray(jax.random.PRNGKey(3))], [np.ones(3, np.float32)]
+
+    def init_all(keys, xs):
+        return [{"w": jax.random.normal(key, x.shape)} for key, x in zip(keys, xs, strict=True)]
+
+    def uniform_init_all(keys, xs):
+        return [{"w": jax.random.uniform(key, x.shape)} for key, x in zip(keys, xs, strict=True)]
+
+    run_program(init_all, (keys, xs), str(tmp_path), writable=True)
+    assert len(_draws(tmp_path)) == 1
+    args = _host_arguments((keys, xs))
+    traced = jax.jit(uniform_init_all).trace(*args)
+    loaded = run_with_cached_draws(_without_dead_code(traced.jaxpr), traced, args,
+                                   arguments_digest(args), str(tmp_path))
+    assert loaded is not None
+    np.testing.assert_array_equal(loaded[0]["w"], traced.lower().compile()(*args)[0]["w"])
+
+
 @pytest.mark.parametrize("partitionable", [True, False])
 def test_allow_threefry_bits_of_one_size_are_one_sequence(partitionable):
     # What ``sandbox.draws._drawn_as`` relies on, held to the pinned JAX (trusted code only).

@@ -12,7 +12,6 @@ from __future__ import annotations
 import textwrap
 
 import numpy as np
-import pytest
 
 from sandbox import CaseSpec, CaseStatus, Limits, RunRequest
 from sandbox.programs import OUTPUTS_PREFIX, _host_arguments
@@ -132,18 +131,16 @@ def test_deny_caching_outputs_a_learner_is_judged_by(sandbox, world_tmp):
 
 
 def test_allow_cached_and_computed_init_outputs_lower_to_one_module():
-    # Trusted code only (no submission): the reference run feeds ``apply_all`` what its
-    # compiled ``init_all`` returned, a learner run the cached outputs as NumPy.  Both
+    # Trusted code only (no submission): the reference run feeds ``apply_all`` what the
+    # exported ``init_all`` returned, a learner run the cached outputs as NumPy.  Both
     # must lower to one module, or the learner misses the reference's compiled program.
     import jax
-    from jax.sharding import SingleDeviceSharding
+    from jax import export
 
     init = jax.jit(lambda key: {"w": jax.random.normal(key, (3,))})
     key = np.asarray(jax.random.PRNGKey(0))
-    computed = init(key)
-    # An output placed explicitly (the exported programs of an earlier design returned
-    # such arrays): its sharding reaches the next program's module.
-    placed = jax.device_put(computed, SingleDeviceSharding(jax.devices()[0]))
+    exported = export.deserialize(export.export(init)(key).serialize())
+    computed = jax.jit(exported.call)(key)
     cached = {"w": np.asarray(computed["w"])}
     apply = jax.jit(lambda params, x: params["w"] * x)
     x = np.ones(3, np.float32)
@@ -151,9 +148,8 @@ def test_allow_cached_and_computed_init_outputs_lower_to_one_module():
     def module(*args):
         return apply.lower(*args).as_text()
 
-    assert module(placed, x) != module(cached, x)  # what JAX does on its own
-    for params in (computed, placed):
-        assert module(*_host_arguments((params, x))) == module(*_host_arguments((cached, x)))
+    assert module(computed, x) != module(cached, x)  # what JAX does on its own
+    assert module(*_host_arguments((computed, x))) == module(*_host_arguments((cached, x)))
     # Typed PRNG keys and weak-typed arrays have no NumPy form: they pass unchanged.
     typed, weak = jax.random.key(1), jax.numpy.asarray(1.0)
     assert _host_arguments((typed, weak)) == (typed, weak)
@@ -194,9 +190,14 @@ def test_deny_cached_init_outputs_past_a_forward_pass_not_worth_compiling(tmp_pa
                     worth_compiling=lambda closed_jaxpr: False)
 
 
-def _reference_and_learner_programs():
+def test_deny_the_exported_init_under_its_live_key(tmp_path):
+    # Trusted code only, in this process: the exported ``init_all`` holds the forward
+    # pass (dead for ``init``), so it is stored under the key of the whole jaxpr; the
+    # live key, which a learner with another forward pass shares, names outputs only.
     import jax
     import jax.numpy as jnp
+
+    from sandbox.programs import PREFIX, _host_arguments, program_key, run_program
 
     keys = [np.asarray(jax.random.PRNGKey(3))]
     xs = [np.ones(3, np.float32)]
@@ -209,50 +210,12 @@ def _reference_and_learner_programs():
     def apply_all(params, xs):
         return [p["w"] * x for p, x in zip(params, xs, strict=True)]
 
-    def other_apply_all(params, xs):
-        return [x * p["w"] + 0.0 for p, x in zip(params, xs, strict=True)]
-
-    return keys, xs, init_all, apply_all, other_apply_all
-
-
-def test_deny_any_program_of_the_reference_in_its_cache_files(tmp_path):
-    # Trusted code only, in this process (no XLA cache configured): what the reference
-    # run writes beside XLA's own entries is empty markers, ``init``'s parameters and
-    # their random bits; no program text a learner could load and run.
-    import jax
-
-    from sandbox.draws import DRAWS_PREFIX
-    from sandbox.programs import MARKER_SUFFIX, PREFIX, _host_arguments, program_key, run_program
-
-    keys, xs, init_all, apply_all, _ = _reference_and_learner_programs()
     cache = str(tmp_path)
     run_program(apply_all, (run_program(init_all, (keys, xs), cache, writable=True), xs),
                 cache, writable=True)
     traced = jax.jit(init_all).trace(*_host_arguments((keys, xs)))
     full, live = program_key(traced), program_key(traced, live_only=True)
     assert full != live
-    markers = sorted(tmp_path.glob(f"{PREFIX}*"))
-    assert tmp_path / f"{PREFIX}{full}{MARKER_SUFFIX}" in markers and len(markers) == 2
-    assert all(path.stat().st_size == 0 for path in markers)
+    assert (tmp_path / f"{PREFIX}{full}.jaxexport").is_file()
     assert not list(tmp_path.glob(f"*{live}*"))
-    assert len(_stored(tmp_path)) == 1 and len(list(tmp_path.glob(f"{DRAWS_PREFIX}*.npy"))) == 1
-    assert {path.name for path in tmp_path.iterdir()} == {
-        path.name for path in (*markers, *_stored(tmp_path), *tmp_path.glob(f"{DRAWS_PREFIX}*"))}
-
-
-def test_allow_a_program_the_reference_compiled_whatever_its_size(tmp_path):
-    # Trusted code only: a learner program identical to one the reference compiled is
-    # compiled (the persistent cache holds it) even when ``worth_compiling`` says no;
-    # any other program is declined.
-    from sandbox.programs import NotWorthCompiling, run_program
-
-    keys, xs, init_all, apply_all, other_apply_all = _reference_and_learner_programs()
-    cache = str(tmp_path)
-    params = run_program(init_all, (keys, xs), cache, writable=True)
-    reference = run_program(apply_all, (params, xs), cache, writable=True)
-    learner = run_program(apply_all, (params, xs), cache, writable=False,
-                          worth_compiling=lambda closed_jaxpr: False)
-    np.testing.assert_array_equal(learner[0], reference[0])
-    with pytest.raises(NotWorthCompiling):
-        run_program(other_apply_all, (params, xs), cache, writable=False,
-                    worth_compiling=lambda closed_jaxpr: False)
+    assert len(_stored(tmp_path)) == 1
