@@ -27,6 +27,10 @@ The exported ``init_all`` stays keyed by its whole jaxpr: it holds the reference
 forward pass, which only a learner who traced that very forward pass may load.
 Outputs a learner is judged by are the harness's final results, which are never
 cached: only an ``init_all`` whose outputs became another program's argument is written.
+When they miss, the reference's random draws may still serve (``sandbox/draws.py``).
+
+Every key includes JAX's trace context (``_trace_context``): code that changes
+``jax.config`` computes other values under the same jaxpr text.
 """
 
 from __future__ import annotations
