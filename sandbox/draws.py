@@ -27,13 +27,14 @@ which the learner's code receives anyway, and only the writable run writes them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from sandbox.programs import text_and_constants_digest
 
 DRAWS_PREFIX = "draws-"
 _DRAW = "random_bits"
@@ -116,11 +117,7 @@ def _draws(flat: Any, arguments: str) -> list[tuple[Any, str]]:
         if eqn.primitive.name != _DRAW or not isinstance(eqn.invars[0], core.Var):
             continue
         cone = _restricted(flat, eqn.invars)
-        digest = hashlib.sha256(f"{cone}\n{_drawn_as(eqn)}".encode())
-        for const in cone.consts:
-            array = np.asarray(const)
-            digest.update(f"{array.dtype.str}{array.shape}".encode())
-            digest.update(array.tobytes())
+        digest = text_and_constants_digest(f"{cone}\n{_drawn_as(eqn)}", cone.consts)
         digest.update(arguments.encode())
         keyed.append((eqn.outvars[0], digest.hexdigest()))
     return keyed

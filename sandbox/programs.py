@@ -38,14 +38,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from sandbox import draws
 
 PREFIX = "program-"
 OUTPUTS_PREFIX = "outputs-"
@@ -82,17 +80,23 @@ def program_key(traced: Any, live_only: bool = False) -> str | None:
     return _key_of(closed, traced.args_info)
 
 
+def text_and_constants_digest(text: str, consts: Sequence[Any]) -> hashlib._Hash:
+    """A sha256 (to be updated further) over a jaxpr's text and its constants' bytes."""
+    digest = hashlib.sha256(text.encode())
+    for const in consts:
+        array = np.asarray(const)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest
+
+
 def _key_of(closed: Any, args_info: Any) -> str | None:
     import jax
 
     text = str(closed)
     if _UNKEYABLE.search(text):
         return None
-    digest = hashlib.sha256(text.encode())
-    for const in closed.consts:
-        array = np.asarray(const)
-        digest.update(f"{array.dtype.str}{array.shape}".encode())
-        digest.update(array.tobytes())
+    digest = text_and_constants_digest(text, closed.consts)
     digest.update(str(jax.tree_util.tree_structure(args_info)).encode())
     digest.update(_trace_context().encode())
     return digest.hexdigest()
@@ -231,14 +235,15 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
     if cache_dir is None:
         _check_worth(traced, worth_compiling)
         return traced.lower().compile()(*args)
-    outputs_path = live = arguments = None
+    # ``init_all`` only: its jaxpr without dead code, its arguments' digest, and where
+    # its outputs are cached (None: not keyable, so neither its outputs nor its draws).
+    init: tuple[Any, str, Path] | None = None
     if getattr(function, "__name__", None) == CACHED_OUTPUTS:
         live = _without_dead_code(traced.jaxpr)
         live_key, arguments = _key_of(live, traced.args_info), arguments_digest(args)
-        if live_key is None or arguments is None:
-            live = None
-        else:
+        if live_key is not None and arguments is not None:
             outputs_path = _outputs_path(cache_dir, live_key, arguments)
+            init = (live, arguments, outputs_path)
             cached = _load_outputs(outputs_path, traced)
             if cached is not None:
                 # Flax's ``init`` traced the whole forward pass, which ``apply`` repeats:
@@ -249,9 +254,10 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
     # The exported program is keyed by the whole jaxpr, dead code included: an
     # exported ``init_all`` holds the reference's forward pass (THREATS.md).
     key = program_key(traced)
-    if live is not None and arguments is not None and not writable and (
+    if init is not None and not writable and (
             key is None or not _exported_path(cache_dir, key).exists()):
         _check_worth(traced, worth_compiling)
+        live, arguments, _ = init
         drawn = _with_cached_draws(live, traced, args, arguments, cache_dir)
         if drawn is not None:
             return drawn
@@ -259,8 +265,11 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
         _check_worth(traced, worth_compiling)
         return traced.lower().compile()(*args)
     result = _compiled(jitted, traced, key, args, cache_dir, writable, worth_compiling)
-    if writable and live is not None and outputs_path is not None and arguments is not None:
+    if writable and init is not None:
+        live, arguments, outputs_path = init
         _OutputsToWrite.pending = (outputs_path, result)
+        from sandbox import draws  # (draws imports this module)
+
         try:
             draws.write_draws(live, args, arguments, cache_dir)
         except Exception:  # noqa: BLE001 - an optimisation only: learners then compile threefry
@@ -272,6 +281,8 @@ def _with_cached_draws(live: Any, traced: Any, args: tuple[Any, ...], arguments:
                        cache_dir: str) -> Any:
     """``init_all`` with the random draws the cache holds (``sandbox/draws.py``), or None.
     Any failure there is no answer: the program then compiles as it is."""
+    from sandbox import draws  # (draws imports this module)
+
     try:
         return draws.run_with_cached_draws(live, traced, args, arguments, cache_dir)
     except Exception:  # noqa: BLE001 - an optimisation only; the program as written decides
