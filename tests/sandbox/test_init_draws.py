@@ -30,23 +30,40 @@ def _cache(world_tmp, name: str):
     return cache
 
 
+def _assert_computed_as_with_nothing_cached(sandbox, world_tmp, cache, code: str) -> list:
+    """The learner's outputs with ``cache`` equal, bit for bit, those with an empty one."""
+    empty = world_tmp / "empty"
+    empty.mkdir(mode=0o755, exist_ok=True)
+    alone = _run(sandbox, empty, code, writable=False)
+    learner = _run(sandbox, cache, code, writable=False)
+    for out, expected in zip(learner, alone, strict=True):
+        np.testing.assert_array_equal(out, expected)
+    return learner
+
+
+def _zero_draws(cache) -> None:
+    """Doctor every stored draw: all bits zero, so uniform gives its minimum."""
+    for path in _draws(cache):
+        np.save(path, np.zeros_like(np.load(path)), allow_pickle=False)
+
+
+def _assert_loads_zero_draws(sandbox, cache, code: str) -> None:
+    """After ``_zero_draws``, uniform on [-1, 1) scaled by x gives -x: the draws were loaded."""
+    doctored = _run(sandbox, cache, code, writable=False)
+    for out, i in zip(doctored, range(3), strict=True):
+        np.testing.assert_array_equal(out, -np.arange(1.0, 4.0 + i, dtype=np.float32))
+
+
 def test_allow_learner_with_another_distribution_loads_the_reference_draws(sandbox, world_tmp):
     cache = _cache(world_tmp, "xla-cache")
     _run(sandbox, cache, CODE, writable=True)
     stored = _draws(cache)
     assert len(stored) == 3, stored  # one draw per case
     # As computed with nothing cached: the loaded draws change no bit of the outputs.
-    alone = _run(sandbox, _cache(world_tmp, "empty"), UNIFORM, writable=False)
-    learner = _run(sandbox, cache, UNIFORM, writable=False)
-    for out, expected in zip(learner, alone, strict=True):
-        np.testing.assert_array_equal(out, expected)
+    _assert_computed_as_with_nothing_cached(sandbox, world_tmp, cache, UNIFORM)
     assert _draws(cache) == stored and len(_stored(cache)) == 1  # a learner writes nothing
-    # Doctored draws (all bits zero: uniform gives its minimum) show the learner loaded them.
-    for path in stored:
-        np.save(path, np.zeros_like(np.load(path)), allow_pickle=False)
-    doctored = _run(sandbox, cache, UNIFORM, writable=False)
-    for out, i in zip(doctored, range(3), strict=True):
-        np.testing.assert_array_equal(out, -np.arange(1.0, 4.0 + i, dtype=np.float32))
+    _zero_draws(cache)
+    _assert_loads_zero_draws(sandbox, cache, UNIFORM)
 
 
 def test_allow_a_parameter_laid_out_otherwise_loads_the_same_bits(sandbox, world_tmp):
@@ -55,23 +72,15 @@ def test_allow_a_parameter_laid_out_otherwise_loads_the_same_bits(sandbox, world
     _run(sandbox, cache, CODE, writable=True)
     laid_out = UNIFORM.replace("jax.random.uniform(key, x.shape, minval=-1.0, maxval=1.0)",
                                "jax.random.uniform(key, (1, *x.shape), minval=-1.0, maxval=1.0)[0]")
-    alone = _run(sandbox, _cache(world_tmp, "empty"), laid_out, writable=False)
-    learner = _run(sandbox, cache, laid_out, writable=False)
-    for out, expected in zip(learner, alone, strict=True):
-        np.testing.assert_array_equal(out, expected)
-    for path in _draws(cache):
-        np.save(path, np.zeros_like(np.load(path)), allow_pickle=False)
-    doctored = _run(sandbox, cache, laid_out, writable=False)
-    for out, i in zip(doctored, range(3), strict=True):
-        np.testing.assert_array_equal(out, -np.arange(1.0, 4.0 + i, dtype=np.float32))
+    _assert_computed_as_with_nothing_cached(sandbox, world_tmp, cache, laid_out)
+    _zero_draws(cache)
+    _assert_loads_zero_draws(sandbox, cache, laid_out)
 
 
 def test_deny_draws_for_another_key_or_size(sandbox, world_tmp):
     cache = _cache(world_tmp, "xla-cache")
     _run(sandbox, cache, CODE, writable=True)
-    for path in _draws(cache):
-        np.save(path, np.zeros_like(np.load(path)), allow_pickle=False)
-    empty = _cache(world_tmp, "empty")
+    _zero_draws(cache)
     for other in (
         # Another key: the draw's cone differs (the fold-in is part of it).
         UNIFORM.replace("jax.random.uniform(key,", "jax.random.uniform(jax.random.fold_in(key, 1),"),
@@ -79,10 +88,8 @@ def test_deny_draws_for_another_key_or_size(sandbox, world_tmp):
         UNIFORM.replace("jax.random.uniform(key, x.shape, minval=-1.0, maxval=1.0)",
                         "jax.random.uniform(key, (2, *x.shape), minval=-1.0, maxval=1.0)[0]"),
     ):
-        learner = _run(sandbox, cache, other, writable=False)
-        alone = _run(sandbox, empty, other, writable=False)
-        for out, expected in zip(learner, alone, strict=True):
-            np.testing.assert_array_equal(out, expected)
+        learner = _assert_computed_as_with_nothing_cached(sandbox, world_tmp, cache, other)
+        for out in learner:
             assert np.any(out != -np.arange(1.0, 1.0 + out.size))
 
 
