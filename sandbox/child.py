@@ -8,20 +8,18 @@ descriptors on entry: 0 = request pipe, 1 and 2 = log pipe, 3 = result pipe.
 from __future__ import annotations
 
 import ast
-import builtins
 import contextlib
-import io
 import linecache
 import os
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 
 from sandbox import confine
+from sandbox.case_text import SUBMISSION_FILE, CappedText, error_fields, is_memory_error
 from sandbox.forbid import find_forbidden
 from sandbox.frameworks import FOREIGN, RUNTIME, adapt, configure_torch
 from sandbox.parent import die_with_parent
@@ -35,10 +33,8 @@ from sandbox.whole_run import (
     worth_compiling,
 )
 
-SUBMISSION_FILE = "<submission>"
 HARNESS_FILE = "<harness>"
 RESULT_FD = 3
-MAX_MESSAGE = 8 * 1024
 MAX_CASE_STDOUT = 16 * 1024
 
 
@@ -63,65 +59,6 @@ def _emit(meta: dict[str, Any], arrays: dict[str, np.ndarray] | None = None) -> 
     while view:
         written = os.write(RESULT_FD, view)
         view = view[written:]
-
-
-class _CappedText(io.StringIO):
-    """A StringIO that silently stops keeping text after ``cap`` characters."""
-
-    def __init__(self, cap: int):
-        super().__init__()
-        self.cap = cap
-        self.truncated = False
-
-    def write(self, text: str) -> int:
-        room = self.cap - self.tell()
-        if room <= 0:
-            self.truncated = True
-            return len(text)
-        if len(text) > room:
-            self.truncated = True
-        return super().write(text[:room])
-
-    def text(self) -> str:
-        return self.getvalue() + ("\n[output truncated]" if self.truncated else "")
-
-
-def _builtin_name(exc: BaseException) -> str:
-    """The nearest built-in exception class's name: the learner names their own classes."""
-    for cls in type(exc).__mro__:
-        if getattr(builtins, cls.__name__, None) is cls:
-            return str(cls.__name__)
-    return "BaseException"
-
-
-def _error_fields(exc: BaseException) -> dict[str, str]:
-    """``message``: the exception with only the submission's own frames (capped);
-    ``summary``: the nearest built-in exception's name only, which is all a hidden
-    case may show (a type name, a message or a traceback could carry hidden inputs)."""
-    try:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if f.filename == SUBMISSION_FILE]
-        trace = ""
-        if frames:
-            trace = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
-        text = trace + "".join(traceback.format_exception_only(type(exc), exc))
-        if len(text) > MAX_MESSAGE:
-            text = text[:MAX_MESSAGE] + "\n[message truncated]"
-        return {"message": text, "summary": _builtin_name(exc)}
-    except BaseException:  # noqa: BLE001 - a hostile __str__ must not break the runner
-        text = f"{type(exc).__name__} (its message could not be printed)"
-        return {"message": text, "summary": "BaseException"}
-
-
-# How XLA and PyTorch's CPU allocator say an allocation failed (RLIMIT_AS or the cgroup).
-_OUT_OF_MEMORY = ("RESOURCE_EXHAUSTED", "DefaultCPUAllocator: can't allocate memory")
-
-
-def _is_memory_error(exc: BaseException) -> bool:
-    if isinstance(exc, MemoryError):
-        return True
-    text = str(exc)[:500]
-    return any(marker in text for marker in _OUT_OF_MEMORY)
 
 
 def _case_inputs(meta: dict[str, Any], arrays: dict[str, np.ndarray], index: int) -> dict[str, Any]:
@@ -163,21 +100,22 @@ Computed = tuple[dict[str, Any], np.ndarray]
 
 def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
                arrays: dict[str, np.ndarray], budget: int, whole_run: bool
-               ) -> dict[int, Computed] | Literal["declined", "failed"]:
+               ) -> dict[int, Computed] | NotWorthCompiling | Literal["failed"]:
     """Run every case through ``batch``, which compiles all cases at once.
 
     Returns the case frames of the cases the program computed, by index, to be emitted
     in the cases' order: all of them, or (``whole_run``) all but the cases left out of
     the program (``sandbox.whole_run.SKIPPED``), which the caller runs one by one in
-    their turn.  Or returns "declined" (a program the cache does not hold was not worth
-    compiling: ``worth_compiling``) or "failed" (anything else), so the caller runs every
+    their turn.  Or returns the ``NotWorthCompiling`` that declined it (a program the cache
+    does not hold was not worth compiling: ``worth_compiling``; it may carry ``init_all``'s
+    cached outputs) or "failed" (anything else), so the caller runs every
     case one by one and reports errors per case.  Each case's time is its own tracing
     time plus an equal share of the shared lowering, compilation and run; printed text
     goes to the case whose tracing printed it.  ``whole_run``: ``batch`` is
     ``sandbox.whole_run``'s, built from ``run_case`` (it also declines traced prints).
     """
     n_cases = len(meta["cases"])
-    outs = [_CappedText(MAX_CASE_STDOUT) for _ in range(n_cases)]
+    outs = [CappedText(MAX_CASE_STDOUT) for _ in range(n_cases)]
     traced = [0.0] * n_cases
     current: list[Any] = [None, 0.0]  # the case being traced, since when
 
@@ -212,8 +150,8 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
             return "failed"
         if whole_run and printed_tracers([outs[index].getvalue() for index in outputs]):
             return "failed"
-    except NotWorthCompiling:
-        return "declined"
+    except NotWorthCompiling as declined:
+        return declined
     except BaseException:  # noqa: BLE001 - rerun case by case, which reports it properly
         return "failed"
     finally:
@@ -268,13 +206,13 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     module = type(sys)("submission")
     module.__file__ = SUBMISSION_FILE
     sys.modules["submission"] = module
-    import_out = _CappedText(MAX_CASE_STDOUT)
+    import_out = CappedText(MAX_CASE_STDOUT)
     try:
         with contextlib.redirect_stdout(import_out), contextlib.redirect_stderr(import_out):
             exec(compiled, module.__dict__)
     except BaseException as exc:  # noqa: BLE001 - anything the submission raises is its error
-        _emit({"type": "load_error", **_error_fields(exc),
-               "stdout": import_out.text(), "memory": _is_memory_error(exc)})
+        _emit({"type": "load_error", **error_fields(exc),
+               "stdout": import_out.text(), "memory": is_memory_error(exc)})
         return
     entry = module.__dict__.get(meta["entry"])
     if entry is None:
@@ -297,7 +235,7 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
 
     budget = int(meta["output_bytes"])
     n_cases = len(meta["cases"])
-    batched: dict[int, Computed] | str | None = None
+    batched: dict[int, Computed] | NotWorthCompiling | str | None = None
     if execution == "batch" and callable(batch) and n_cases > 1:
         batched = _run_batch(batch, entry, meta, arrays, budget, whole_run)
     computed = batched if isinstance(batched, dict) else {}
@@ -305,18 +243,21 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         # The program is over; the cases it left out now run alone, each in its turn.
         _emit({"type": "batched"})
     eager = execution == "eager"
-    if batched == "declined" and not whole_run:
+    runners = [run_case] * n_cases
+    if isinstance(batched, NotWorthCompiling) and not whole_run:
         # Not worth compiling as one program, so not case by case either (the cases
         # together are that program): op by op.  For ``whole_run`` that is the plain
         # per-case loop; the Flax harness's ``run_case`` compiles, so it runs eagerly.
         # If that runs out of CPU time the ladder still applies, as before.
         eager = True
+        runners = _from_parameters(harness_ns.get("apply_case"), batched.init_outputs,
+                                   n_cases) or runners
     for index in range(n_cases):
         output: np.ndarray | None
         if index in computed:
             frame, output = computed[index]
         else:
-            frame, output = _run_alone(run_case, entry, _case_inputs(meta, arrays, index), index,
+            frame, output = _run_alone(runners[index], entry, _case_inputs(meta, arrays, index), index,
                                        eager, may_retry_eagerly=not whole_run and callable(batch))
         if output is not None and output.nbytes > budget:
             frame = {**frame, "status": "output", "share": None,
@@ -330,33 +271,48 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     _emit({"type": "done"})
 
 
+def _from_parameters(apply_case: Any, init_outputs: Any, n_cases: int) -> list[Any] | None:
+    """Each case's runner from its own parameters: the harness's ``apply_case(entry,
+    inputs, variables)`` given entry ``i`` of ``init_all``'s cached outputs (one per case,
+    in the cases' order: the harness's contract), or None (no such function or outputs).
+    Drawing the parameters op by op cost the seed problem's double loop most of its CPU."""
+    if (not callable(apply_case) or not isinstance(init_outputs, list)
+            or len(init_outputs) != n_cases):
+        return None
+    return [lambda entry, inputs, variables=variables: apply_case(entry, inputs, variables)
+            for variables in init_outputs]
+
+
 def _run_alone(run_case: Any, entry: Any, inputs: dict[str, Any], index: int, eager: bool,
                may_retry_eagerly: bool) -> tuple[dict[str, Any], np.ndarray | None]:
     """One case on its own, outside any program of all cases: its frame, and its output
     if it has one.
 
     ``may_retry_eagerly``: compiling this case (the harness's ``run_case`` compiles)
-    may run out of memory, and the case then runs again without compiling.
+    may run out of memory, and the case then runs again without compiling.  ``cpu``:
+    this process's CPU seconds for the case, which the supervisor uses only to split a
+    CPU sample it could not take apart (``sandbox.run``, ``_case_ms``).
     """
-    out = _CappedText(MAX_CASE_STDOUT)
-    started = time.perf_counter()
+    out = CappedText(MAX_CASE_STDOUT)
+    started, cpu_started = time.perf_counter(), time.process_time()
     ran = "eager" if eager else "per_case"
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             try:
                 output = _to_output(_run_one(run_case, entry, inputs, eager))
             except BaseException as exc:  # noqa: BLE001
-                if eager or not may_retry_eagerly or not _is_memory_error(exc):
+                if eager or not may_retry_eagerly or not is_memory_error(exc):
                     raise
                 ran = "eager"
                 output = _to_output(_run_one(run_case, entry, inputs, True))
     except BaseException as exc:  # noqa: BLE001
-        status = "memory" if _is_memory_error(exc) else "error"
+        status = "memory" if is_memory_error(exc) else "error"
         return ({"type": "case", "index": index, "status": status, "stdout": out.text(),
-                 **_error_fields(exc), "execution": ran,
-                 "seconds": time.perf_counter() - started}, None)
+                 **error_fields(exc), "execution": ran, "seconds": time.perf_counter() - started,
+                 "cpu": time.process_time() - cpu_started}, None)
     return ({"type": "case", "index": index, "status": "ok", "stdout": out.text(),
-             "execution": ran, "seconds": time.perf_counter() - started}, output)
+             "execution": ran, "seconds": time.perf_counter() - started,
+             "cpu": time.process_time() - cpu_started}, output)
 
 
 def _run_one(run_case: Any, entry: Any, inputs: dict[str, Any], eager: bool) -> Any:

@@ -203,12 +203,22 @@ def _host_arguments(args: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 class NotWorthCompiling(Exception):
-    """The caller judged a program that the cache does not hold not worth compiling."""
+    """The caller judged a program that the cache does not hold not worth compiling.
+
+    ``init_outputs``: ``init_all``'s outputs when the cache held them (its forward pass
+    is what was not worth compiling), so the cases can run op by op from these
+    parameters instead of drawing them op by op again; None otherwise.
+    """
+
+    def __init__(self, message: str, init_outputs: Any = None):
+        super().__init__(message)
+        self.init_outputs = init_outputs
 
 
-def _check_worth(traced: Any, worth_compiling: Callable[[Any], bool] | None) -> None:
+def _check_worth(traced: Any, worth_compiling: Callable[[Any], bool] | None,
+                 init_outputs: Any = None) -> None:
     if worth_compiling is not None and not worth_compiling(traced.jaxpr):
-        raise NotWorthCompiling(f"{len(traced.jaxpr.eqns)} equations, not cached")
+        raise NotWorthCompiling(f"{len(traced.jaxpr.eqns)} equations, not cached", init_outputs)
 
 
 def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, writable: bool,
@@ -249,7 +259,8 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
                 # Flax's ``init`` traced the whole forward pass, which ``apply`` repeats:
                 # a forward pass not worth compiling is declined here, before ``apply``
                 # is traced only to be declined (the seed problem's double loop: ~3 s).
-                _check_worth(traced, worth_compiling)
+                # The cases then run op by op from these parameters (``init_outputs``).
+                _check_worth(traced, worth_compiling, init_outputs=cached)
                 return cached
     # The exported program is keyed by the whole jaxpr, dead code included: an
     # exported ``init_all`` holds the reference's forward pass (THREATS.md).

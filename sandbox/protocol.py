@@ -20,9 +20,12 @@ import json
 import math
 import struct
 import zipfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sandbox.types import Limits, RunRequest
 
 META_KEY = "__meta__"
 HEADER = struct.Struct(">Q")
@@ -132,3 +135,32 @@ class FrameReader:
     def pending(self) -> int:
         """Bytes of an unfinished frame still buffered (a truncated write)."""
         return len(self._buffer)
+
+
+def request_frame(request: RunRequest, limits: Limits, execution: str = "batch") -> bytes:
+    """The request as one frame: code, harness, entry, scalars in the header, arrays as arrays."""
+    scalars: list[dict[str, Any]] = []
+    arrays: dict[str, Any] = {}
+    for index, case in enumerate(request.cases):
+        case_scalars = {}
+        for name, value in case.inputs.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                case_scalars[name] = value
+            else:
+                arrays[f"c{index}/{name}"] = value
+        scalars.append(case_scalars)
+    meta = {
+        "code": request.code,
+        "harness_code": request.harness_code,
+        "entry": request.entry,
+        "cases": [c.name for c in request.cases],
+        "scalars": scalars,
+        "forbid": list(request.forbid),
+        "cache_dir": request.cache_dir,
+        "cache_writable": request.cache_writable,
+        "output_bytes": limits.output_bytes,
+        "execution": execution,
+        "framework": request.framework,
+        "grad": request.grad,
+    }
+    return encode_frame(meta, arrays)

@@ -28,7 +28,7 @@ from sandbox.errors import SandboxError, ScratchUnavailable
 from sandbox.frameworks import RUNTIME
 from sandbox.layers.cgroups import RunGroup
 from sandbox.layers.scratch import reclaim_tree, remove_tree
-from sandbox.protocol import FrameReader, ProtocolError, decode_payload, encode_frame
+from sandbox.protocol import FrameReader, ProtocolError, decode_payload, request_frame
 from sandbox.types import CaseOutcome, CaseStatus, Limits, RunRequest, RunResult, Termination
 from sandbox.zygote_client import ZygoteClient
 
@@ -44,35 +44,6 @@ BATCH_CASES_CPU = 4
 # How cases run, cheapest first; a run killed for CPU time or memory while compiling
 # is run again (from the case it died on) one step further down this ladder.
 EXECUTION_LADDER = ("batch", "per_case", "eager")
-
-
-def request_frame(request: RunRequest, limits: Limits, execution: str = "batch") -> bytes:
-    """The request as one frame: code, harness, entry, scalars in the header, arrays as arrays."""
-    scalars: list[dict[str, Any]] = []
-    arrays: dict[str, Any] = {}
-    for index, case in enumerate(request.cases):
-        case_scalars = {}
-        for name, value in case.inputs.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                case_scalars[name] = value
-            else:
-                arrays[f"c{index}/{name}"] = value
-        scalars.append(case_scalars)
-    meta = {
-        "code": request.code,
-        "harness_code": request.harness_code,
-        "entry": request.entry,
-        "cases": [c.name for c in request.cases],
-        "scalars": scalars,
-        "forbid": list(request.forbid),
-        "cache_dir": request.cache_dir,
-        "cache_writable": request.cache_writable,
-        "output_bytes": limits.output_bytes,
-        "execution": execution,
-        "framework": request.framework,
-        "grad": request.grad,
-    }
-    return encode_frame(meta, arrays)
 
 
 def drain(fd: int) -> None:
@@ -361,11 +332,29 @@ class Run:
         batch = self.events.get("batch")
         reported, share = meta.get("seconds"), meta.get("share")
         if batch is None or not finite(reported) or not finite(share):
-            return seen
+            return seen[0], seen[1] + self._taken_back_from_program(meta.get("cpu"), seen[1])
         batch_cpu = batch.setdefault("cpu_end", cpu) - batch["cpu"]
         elapsed = (now - batch["at"]) * 1000
         return (min(max(float(reported) * 1000, 0.0), elapsed),
                 max(0.0, batch_cpu) * 1000 * min(max(float(share), 0.0), 1.0))
+
+    def _taken_back_from_program(self, reported: Any, seen_ms: float) -> float:
+        """CPU ms of a case run alone after the program that the program's sample holds.
+
+        The ``batched`` frame ends the program's CPU time at the cgroup's count when it
+        is read; a case that ran alone and finished before that read (one read, busy
+        machine) is in that count and saw none.  The child's figure (``cpu``) moves it
+        back, never more than the program holds, before any program case takes its
+        share.  Display only: limits count the cgroup's whole time.
+        """
+        batch = self.events.get("batch")
+        if (batch is None or "cpu_end" not in batch or not finite(reported)
+                or any(o.execution == "batch" for o in self.outcomes.values())):
+            return 0.0
+        moved = float(min(max(0.0, float(reported) * 1000 - seen_ms),
+                    max(0.0, batch["cpu_end"] - batch["cpu"]) * 1000))
+        batch["cpu_end"] -= moved / 1000
+        return moved
 
     def _on_case_frame(self, meta: dict[str, Any], arrays: dict[str, Any], now: float,
                        cpu: float) -> bool:

@@ -16,6 +16,11 @@ lowering and cache machinery, not the arithmetic, is what a case costs, and shar
 pieces (the PRNG's ``fold_in``, for one) are lowered once per program instead of
 once per case.  If anything in it fails, the sandbox runs the cases one by one with
 ``run_case``, so errors are still reported per case.
+
+``apply_case`` is ``run_case`` from parameters already drawn: when the sandbox judges a
+forward pass not worth compiling (a Python loop unrolled into thousands of equations)
+while the cache holds ``batch``'s ``init_all`` outputs, each case runs ``apply`` op by op
+from its own entry of them instead of drawing its parameters op by op again.
 """
 
 import jax
@@ -31,12 +36,16 @@ def _constructor_arg(value):
     return value
 
 
-def _prepare(entry, inputs):
+def _model_and_input(entry, inputs):
     inputs = dict(inputs)
-    key = jax.random.PRNGKey(int(inputs.pop("seed")))
+    del inputs["seed"]
     x = jnp.asarray(inputs.pop("x"), dtype=jnp.float32)
-    model = entry(**{name: _constructor_arg(v) for name, v in inputs.items()})
-    return model, key, x
+    return entry(**{name: _constructor_arg(v) for name, v in inputs.items()}), x
+
+
+def _prepare(entry, inputs):
+    model, x = _model_and_input(entry, inputs)
+    return model, jax.random.PRNGKey(int(inputs["seed"])), x
 
 
 def _forward(model, key, x):
@@ -55,6 +64,13 @@ def run_case(entry, inputs):
     except (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
             jax.errors.TracerBoolConversionError, jax.errors.TracerIntegerConversionError):
         return forward(key, x)
+
+
+def apply_case(entry, inputs, variables):
+    """The case's output from ``variables``, what ``init`` returns for it (the sandbox
+    passes entry ``i`` of ``init_all``'s outputs for case ``i``, as NumPy arrays)."""
+    model, x = _model_and_input(entry, inputs)
+    return jnp.ravel(model.apply(jax.tree_util.tree_map(jnp.asarray, variables), x))
 
 
 def batch(entry, cases, begin_case, run):

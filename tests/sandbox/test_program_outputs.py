@@ -155,7 +155,8 @@ def test_allow_cached_and_computed_init_outputs_lower_to_one_module():
     assert _host_arguments((typed, weak)) == (typed, weak)
 
 
-def test_deny_cached_init_outputs_past_a_forward_pass_not_worth_compiling(tmp_path):
+def test_deny_compiling_past_a_forward_pass_not_worth_it_but_carry_cached_init_outputs(
+        tmp_path):
     # Trusted code only, in this process: Flax's ``init`` traces the forward pass that
     # ``apply`` repeats, so a forward pass not worth compiling declines at ``init`` even
     # when its outputs are cached, instead of tracing ``apply`` only to decline there.
@@ -185,9 +186,17 @@ def test_deny_cached_init_outputs_past_a_forward_pass_not_worth_compiling(tmp_pa
                          worth_compiling=lambda closed_jaxpr: True)
     for a, b in zip(loaded, params, strict=True):
         np.testing.assert_array_equal(a["w"], np.asarray(b["w"]))
-    with pytest.raises(NotWorthCompiling):
+    with pytest.raises(NotWorthCompiling) as declined:
         run_program(init_all, (keys, xs), cache, writable=False,
                     worth_compiling=lambda closed_jaxpr: False)
+    # It carries the cached parameters, so the cases can run op by op from them.
+    for a, b in zip(declined.value.init_outputs, params, strict=True):
+        np.testing.assert_array_equal(a["w"], np.asarray(b["w"]))
+    # Parameters the cache does not hold (other shapes) are not carried: none were drawn.
+    with pytest.raises(NotWorthCompiling) as uncached:
+        run_program(init_all, (keys, [np.ones(5, np.float32)] * 2), cache, writable=False,
+                    worth_compiling=lambda closed_jaxpr: False)
+    assert uncached.value.init_outputs is None
 
 
 def test_deny_the_exported_init_under_its_live_key(tmp_path):
@@ -219,3 +228,53 @@ def test_deny_the_exported_init_under_its_live_key(tmp_path):
     assert (tmp_path / f"{PREFIX}{full}.jaxexport").is_file()
     assert not list(tmp_path.glob(f"*{live}*"))
     assert len(_stored(tmp_path)) == 1
+
+
+def test_allow_a_flax_module_not_worth_compiling_runs_op_by_op_from_cached_parameters(
+        sandbox, world_tmp):
+    # The real Flax harness: a forward pass that repeats one kind of equation is not
+    # worth compiling, so the cases run op by op; with the reference's ``init_all``
+    # outputs cached, each case runs ``apply`` from its entry of them instead of drawing
+    # its parameters op by op again (``apply_case``).
+    from sandbox.harnesses import builtin_source
+    from sandbox.whole_run import MAX_EQUATIONS_PER_KIND
+
+    steps = 4 * int(MAX_EQUATIONS_PER_KIND) + 1
+    code = textwrap.dedent(f"""
+        import flax.linen as nn
+
+        class Loop(nn.Module):
+            @nn.compact
+            def __call__(self, x):
+                w = self.param("w", nn.initializers.normal(1.0), (x.shape[-1],))
+                for _ in range({steps}):
+                    x = x + w
+                return x
+    """)
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    cases = tuple(CaseSpec(f"c{i}", {"seed": i, "x": x}) for i in range(3))
+    cache = world_tmp / "xla-cache"
+    cache.mkdir(mode=0o755)
+
+    def outputs(writable: bool) -> list:
+        result = sandbox.run(RunRequest(code=code, entry="Loop", cases=cases,
+                                        harness_code=builtin_source("flax_module"),
+                                        cache_dir=str(cache), cache_writable=writable), LIMITS)
+        assert all(c.status is CaseStatus.OK for c in result.cases), [
+            (c.status, c.message) for c in result.cases]
+        expected = "batch" if writable else "eager"  # the reference run always compiles
+        assert {c.execution for c in result.cases} == {expected}
+        return [np.asarray(c.output) for c in result.cases]
+
+    reference = outputs(writable=True)
+    (stored,) = _stored(cache)
+    with np.load(stored) as arrays:
+        params = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
+    assert len(params) == 3 and all(w.shape == (3,) for w in params)
+    for w, out in zip(params, reference, strict=True):
+        np.testing.assert_allclose(out, (x + steps * w).ravel(), rtol=1e-5)
+    np.testing.assert_allclose(outputs(writable=False), reference, rtol=1e-5)
+    # Doctored parameters show in the outputs: they were loaded, not drawn again.
+    np.savez(stored, *[w + 1.0 for w in params])
+    for w, out in zip(params, outputs(writable=False), strict=True):
+        np.testing.assert_allclose(out, (x + steps * (w + 1.0)).ravel(), rtol=1e-5)
