@@ -258,7 +258,8 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
             frame, output = computed[index]
         else:
             frame, output = _run_alone(runners[index], entry, _case_inputs(meta, arrays, index), index,
-                                       eager, may_retry_eagerly=not whole_run and callable(batch))
+                                       eager, may_retry_eagerly=not whole_run and callable(batch),
+                                       op_by_op=whole_run)
         if output is not None and output.nbytes > budget:
             frame = {**frame, "status": "output", "share": None,
                      "message": f"the output has {output.nbytes} bytes, over the cap"}
@@ -284,12 +285,14 @@ def _from_parameters(apply_case: Any, init_outputs: Any, n_cases: int) -> list[A
 
 
 def _run_alone(run_case: Any, entry: Any, inputs: dict[str, Any], index: int, eager: bool,
-               may_retry_eagerly: bool) -> tuple[dict[str, Any], np.ndarray | None]:
+               may_retry_eagerly: bool, op_by_op: bool) -> tuple[dict[str, Any], np.ndarray | None]:
     """One case on its own, outside any program of all cases: its frame, and its output
     if it has one.
 
     ``may_retry_eagerly``: compiling this case (the harness's ``run_case`` compiles)
-    may run out of memory, and the case then runs again without compiling.  ``cpu``:
+    may run out of memory, and the case then runs again without compiling.  ``op_by_op``:
+    ``run_case`` compiles nothing (``sandbox.whole_run``'s), so it runs like ``eager``
+    but with ``jax.jit`` kept (NumPy first, ``_run_one``).  ``cpu``:
     this process's CPU seconds for the case, which the supervisor uses only to split a
     CPU sample it could not take apart (``sandbox.run``, ``_case_ms``).
     """
@@ -299,12 +302,12 @@ def _run_alone(run_case: Any, entry: Any, inputs: dict[str, Any], index: int, ea
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             try:
-                output = _to_output(_run_one(run_case, entry, inputs, eager))
+                output = _to_output(_run_one(run_case, entry, inputs, eager, op_by_op))
             except BaseException as exc:  # noqa: BLE001
                 if eager or not may_retry_eagerly or not is_memory_error(exc):
                     raise
                 ran = "eager"
-                output = _to_output(_run_one(run_case, entry, inputs, True))
+                output = _to_output(_run_one(run_case, entry, inputs, True, op_by_op))
     except BaseException as exc:  # noqa: BLE001
         status = "memory" if is_memory_error(exc) else "error"
         return ({"type": "case", "index": index, "status": status, "stdout": out.text(),
@@ -315,13 +318,19 @@ def _run_alone(run_case: Any, entry: Any, inputs: dict[str, Any], index: int, ea
              "cpu": time.process_time() - cpu_started}, output)
 
 
-def _run_one(run_case: Any, entry: Any, inputs: dict[str, Any], eager: bool) -> Any:
-    """One case through the harness; ``eager`` turns every ``jax.jit`` into a plain call."""
-    if not eager:
+def _run_one(run_case: Any, entry: Any, inputs: dict[str, Any], eager: bool,
+             op_by_op: bool) -> Any:
+    """One case through the harness; ``eager`` turns every ``jax.jit`` into a plain call.
+
+    Op by op (``eager`` or ``op_by_op``), NumPy computes the primitives it can
+    (``sandbox.numpy_eager``) instead of XLA compiling each one for each new shape."""
+    if not eager and not op_by_op:
         return run_case(entry, inputs)
     import jax
 
-    with jax.disable_jit():
+    from sandbox.numpy_eager import numpy_first
+
+    with jax.disable_jit() if eager else contextlib.nullcontext(), numpy_first():
         return run_case(entry, inputs)
 
 

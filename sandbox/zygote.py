@@ -31,6 +31,7 @@ import sandbox.child
 import sandbox.confine  # noqa: F401
 import sandbox.draws  # noqa: F401
 import sandbox.frameworks  # noqa: F401
+import sandbox.numpy_eager  # noqa: F401
 import sandbox.programs  # noqa: F401
 from sandbox.parent import die_with_parent
 
