@@ -383,3 +383,20 @@ def numpy_first() -> Iterator[Counter[str]]:
     finally:
         core.EvalTrace.process_primitive = original  # type: ignore[method-assign]
         pjit._pjit_call_impl_python = original_jit
+
+
+def evaluate(traced: Any, args: tuple[Any, ...]) -> Any:
+    """A traced program (``jax.jit(f).trace(*args)``) evaluated equation by equation
+    under ``numpy_first()`` when NumPy computes every equation, as its output tree;
+    None otherwise (it is then compiled)."""
+    import jax
+    from jax._src import core
+
+    closed = traced.jaxpr
+    leaves = jax.tree_util.tree_leaves(args)
+    if (len(leaves) != len(closed.jaxpr.invars) or not _all_handled(closed.jaxpr)
+            or any(isinstance(v, core.Literal) for v in closed.jaxpr.outvars)):
+        return None
+    with numpy_first():  # (a value a handler declines is XLA's, as op by op)
+        outputs = core.eval_jaxpr(closed.jaxpr, closed.consts, *leaves)
+    return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(traced.out_info), outputs)

@@ -243,8 +243,7 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
     if on_traced is not None:
         on_traced()
     if cache_dir is None:
-        _check_worth(traced, worth_compiling)
-        return traced.lower().compile()(*args)
+        return _compiled_or_evaluated(traced, args, writable, worth_compiling)
     # ``init_all`` only: its jaxpr without dead code, its arguments' digest, and where
     # its outputs are cached (None: not keyable, so neither its outputs nor its draws).
     init: tuple[Any, str, Path] | None = None
@@ -273,8 +272,7 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
         if drawn is not None:
             return drawn
     if key is None:
-        _check_worth(traced, worth_compiling)
-        return traced.lower().compile()(*args)
+        return _compiled_or_evaluated(traced, args, writable, worth_compiling)
     result = _compiled(jitted, traced, key, args, cache_dir, writable, worth_compiling)
     if writable and init is not None:
         live, arguments, outputs_path = init
@@ -298,6 +296,22 @@ def _with_cached_draws(live: Any, traced: Any, args: tuple[Any, ...], arguments:
         return draws.run_with_cached_draws(live, traced, args, arguments, cache_dir)
     except Exception:  # noqa: BLE001 - an optimisation only; the program as written decides
         return None
+
+
+def _compiled_or_evaluated(traced: Any, args: tuple[Any, ...], writable: bool,
+                           worth_compiling: Callable[[Any], bool] | None) -> Any:
+    """A program the cache does not hold: compiled and run, or, for a learner's run when
+    NumPy computes its every equation (``sandbox/numpy_eager.py``), evaluated equation
+    by equation, which costs a fraction of XLA's compile (scatters written by hand, most
+    of all).  The reference's run always compiles: its programs are what the cache holds."""
+    _check_worth(traced, worth_compiling)
+    if not writable:
+        from sandbox.numpy_eager import evaluate
+
+        value = evaluate(traced, args)
+        if value is not None:
+            return value
+    return traced.lower().compile()(*args)
 
 
 def _exported_path(cache_dir: str, key: str) -> Path:
@@ -326,8 +340,7 @@ def _compiled(jitted: Any, traced: Any, key: str, args: tuple[Any, ...], cache_d
         tmp.write_bytes(blob)
         os.replace(tmp, path)
     if blob is None:
-        _check_worth(traced, worth_compiling)
-        return traced.lower().compile()(*args)
+        return _compiled_or_evaluated(traced, args, writable, worth_compiling)
     from jax import export
 
     return jax.jit(export.deserialize(bytearray(blob)).call)(*args)

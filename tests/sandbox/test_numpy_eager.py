@@ -131,3 +131,51 @@ def test_deny_a_jitted_branch_on_a_value_still_fails_to_trace():
 
     with numpy_first(), pytest.raises(jax.errors.TracerBoolConversionError):
         branchy(jnp.ones(3))
+
+
+def _compiles_of(call: Callable[[], object]) -> tuple[object, int]:
+    """``call()``'s value and how many programs XLA compiled meanwhile."""
+    seen = [0]
+
+    def count(event: str, seconds: float, **kwargs: object) -> None:
+        seen[0] += event == "/jax/core/compile/backend_compile_duration"
+
+    jax.monitoring.register_event_duration_secs_listener(count)
+    try:
+        return call(), seen[0]
+    finally:
+        from jax._src import monitoring
+
+        monitoring.unregister_event_duration_listener(count)
+
+
+def test_allow_a_learners_program_numpy_computes_is_evaluated_not_compiled():
+    # A program the cache does not hold, from a learner's run: NumPy computes every
+    # equation (a scatter written by hand), so nothing compiles; the reference's run
+    # (writable) compiles the same program, and the two agree to rounding.
+    from sandbox.programs import run_program
+
+    def scatter_by_hand(x, w):
+        out = jnp.zeros((x.shape[0] * 2 + 2, w.shape[1]))
+        for i in range(x.shape[0]):
+            out = out.at[2 * i: 2 * i + 3].add(x[i, :, None] * w)
+        return out
+
+    x, w = np.asarray(X[:, :3]), np.asarray(B[0, :3, :])
+    learner, compiled = _compiles_of(lambda: run_program(scatter_by_hand, (x, w), None, writable=False))
+    assert compiled == 0
+    reference, compiled = _compiles_of(lambda: run_program(scatter_by_hand, (x, w), None, writable=True))
+    assert compiled > 0
+    np.testing.assert_allclose(np.asarray(learner), np.asarray(reference), rtol=1e-5, atol=1e-6)
+
+
+def test_deny_a_program_with_a_primitive_numpy_leaves_to_xla_is_compiled():
+    from sandbox.programs import run_program
+
+    def softplus_sum(x):
+        return jnp.log1p(jnp.exp(x)).sum(0)
+
+    value, compiled = _compiles_of(lambda: run_program(softplus_sum, (np.asarray(X),), None,
+                                                       writable=False))
+    assert compiled > 0
+    np.testing.assert_allclose(np.asarray(value), np.log1p(np.exp(X)).sum(0), rtol=1e-5)
