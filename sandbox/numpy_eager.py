@@ -67,7 +67,7 @@ _HANDLERS.update({name: _binary(ufunc) for name, ufunc in {
     "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}.items()})
 _HANDLERS.update({name: _unary(ufunc) for name, ufunc in {
     "neg": np.negative, "abs": np.abs, "sign": np.sign, "floor": np.floor, "ceil": np.ceil,
-    "sqrt": np.sqrt, "not": np.invert, "copy": np.copy, "is_finite": np.isfinite,
+    "sqrt": np.sqrt, "square": np.square, "not": np.invert, "copy": np.copy, "is_finite": np.isfinite,
     "stage": np.asarray}.items()})  # (``stage`` lifts a literal into an array)
 
 
@@ -76,11 +76,6 @@ def _div(x: np.ndarray, y: np.ndarray, **_: Any) -> Any:
     if x.dtype.kind != "f":  # integers: XLA rounds toward zero, NumPy down
         raise _Unsupported("integer division")
     return np.divide(x, y)
-
-
-@_handles("square")
-def _square(x: np.ndarray, **_: Any) -> Any:
-    return x * x
 
 
 @_handles("integer_pow")
