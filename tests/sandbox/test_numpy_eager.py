@@ -9,6 +9,8 @@ Under ``numpy_first()`` the handled expressions leave nothing to XLA.
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 
@@ -179,3 +181,16 @@ def test_deny_a_program_with_a_primitive_numpy_leaves_to_xla_is_compiled():
                                                        writable=False))
     assert compiled > 0
     np.testing.assert_allclose(np.asarray(value), np.log1p(np.exp(X)).sum(0), rtol=1e-5)
+
+
+def test_deny_entering_numpy_first_starts_no_backend():
+    # A child that never computes (the self-check's probes) must not pay for XLA's
+    # backend: the default device is asked for on the first result NumPy computes.
+    # A fresh interpreter, since this one's backend is running.
+    probe = ("from jax._src import xla_bridge\n"
+             "from sandbox.numpy_eager import numpy_first\n"
+             "with numpy_first():\n    pass\n"
+             "print(xla_bridge.backends_are_initialized())\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          check=True)
+    assert done.stdout.split() == ["False"]
