@@ -42,13 +42,15 @@ def _placement() -> tuple[Any, Any]:
 def _by_numpy(handler: Callable[..., Any], primitive: Any, args: Any, params: dict[str, Any]) -> Any:
     """``primitive`` on ``args`` computed by ``handler``, or None (XLA runs it)."""
     from jax._src import core
-    from jax._src.interpreters import pxla
+    from jax._src.interpreters import partial_eval, pxla
 
     try:
         avals = [core.typeof(arg) for arg in args]
         if any(type(aval) is not core.ShapedArray or aval.dtype not in DTYPES for aval in avals):
             return None
-        out, effects = primitive.abstract_eval(*avals, **params)
+        # JAX's own shape rule through JAX's own cache of it (what tracing consults): a
+        # Python loop repeats a few primitives on a few shapes thousands of times.
+        out, effects = partial_eval._cached_abstract_eval(primitive, *avals, **params)
         if effects or primitive.multiple_results or out.dtype not in DTYPES:
             return None
         with np.errstate(all="ignore"):

@@ -67,18 +67,21 @@ def test_sandbox_on_cgroup_v2_kernel(grader, seed_problem):
     command = (f"env TENSORJUDGE_TIME_SCALE={TIME_SCALE} bash {ROOT}/tests/vm/guest.sh {out} {seed}")
     env = {**os.environ, "PATH": f"{vng.parent}:{os.environ['PATH']}"}
     started = time.monotonic()
+    # ``--verbose``: the guest kernel's console (an OOM kill, a panic) comes back on
+    # vng's output, kept whole in console.log for a guest that dies without a report.
     done = subprocess.run(
-        [str(vng), "--run", str(_kernel()), "--disable-kvm", "--memory", "6G", "--cpus", "2",
-         "--rwdir", str(out), "--exec", command],
+        [str(vng), "--verbose", "--run", str(_kernel()), "--disable-kvm", "--memory", "6G",
+         "--cpus", "2", "--rwdir", str(out), "--exec", command],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=BOOT_TIMEOUT_S)
     wall = time.monotonic() - started
+    (WORK / "console.log").write_text(f"exit {done.returncode}\n{done.stdout}\n{done.stderr}")
     phases = (out / "phases.txt").read_text() if (out / "phases.txt").exists() else ""
     print(f"\nVM wall time {wall:.0f} s (boot + both phases); guest clock:\n{phases}")
     reports = {}
     for phase in ("host", "container"):
         path = out / f"{phase}.json"
-        assert path.exists(), (phase, done.stdout[-3000:], done.stderr[-3000:],
-                               _tail(out / f"{phase}.log"))
+        assert path.exists(), (phase, done.returncode, done.stdout[-3000:], done.stderr[-3000:],
+                               _tail(out / f"{phase}.log"), phases)
         reports[phase] = json.loads(path.read_text())
         print(f"{phase}: " + ", ".join(f"{k} {v} s" for k, v in reports[phase]["timings_s"].items()))
 
