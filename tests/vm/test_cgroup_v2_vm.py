@@ -69,10 +69,12 @@ def test_sandbox_on_cgroup_v2_kernel(grader, seed_problem):
     started = time.monotonic()
     # ``--verbose``: the guest kernel's console (an OOM kill, a panic) comes back on
     # vng's output, kept whole in console.log for a guest that dies without a report.
+    # No terminal input: the guest's console must not read whatever the caller's stdin holds.
     done = subprocess.run(
         [str(vng), "--verbose", "--run", str(_kernel()), "--disable-kvm", "--memory", "6G",
          "--cpus", "2", "--rwdir", str(out), "--exec", command],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=BOOT_TIMEOUT_S)
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=BOOT_TIMEOUT_S)
     wall = time.monotonic() - started
     (WORK / "console.log").write_text(f"exit {done.returncode}\n{done.stdout}\n{done.stderr}")
     phases = (out / "phases.txt").read_text() if (out / "phases.txt").exists() else ""
