@@ -22,6 +22,7 @@ from sandbox import confine
 from sandbox.case_text import SUBMISSION_FILE, CappedText, error_fields, is_memory_error
 from sandbox.forbid import find_forbidden
 from sandbox.frameworks import FOREIGN, RUNTIME, adapt, configure_torch
+from sandbox.init_forward import distinguishes_init
 from sandbox.parent import die_with_parent
 from sandbox.programs import NotWorthCompiling, run_program
 from sandbox.protocol import HEADER, decode_payload, encode_frame
@@ -99,7 +100,8 @@ Computed = tuple[dict[str, Any], np.ndarray]
 
 
 def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
-               arrays: dict[str, np.ndarray], budget: int, whole_run: bool
+               arrays: dict[str, np.ndarray], budget: int, whole_run: bool,
+               use_forward: bool = False
                ) -> dict[int, Computed] | NotWorthCompiling | Literal["failed"]:
     """Run every case through ``batch``, which compiles all cases at once.
 
@@ -113,6 +115,9 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
     time plus an equal share of the shared lowering, compilation and run; printed text
     goes to the case whose tracing printed it.  ``whole_run``: ``batch`` is
     ``sandbox.whole_run``'s, built from ``run_case`` (it also declines traced prints).
+    ``use_forward``: a declined program's ``forward_outputs`` may be the cases' outputs
+    (then ``execution`` "eager": nothing compiled), unless a case printed while traced:
+    its ``apply`` then runs, so what it prints shows values, not tracers.
     """
     n_cases = len(meta["cases"])
     outs = [CappedText(MAX_CASE_STDOUT) for _ in range(n_cases)]
@@ -137,9 +142,17 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
     _emit({"type": "batch", "cases": n_cases})
     started = time.perf_counter()
     saved = sys.stdout, sys.stderr
+    execution = "batch"
     try:
-        results = batch(entry, [_case_inputs(meta, arrays, i) for i in range(n_cases)],
-                        begin_case, run)
+        try:
+            results = batch(entry, [_case_inputs(meta, arrays, i) for i in range(n_cases)],
+                            begin_case, run)
+        except NotWorthCompiling as declined:
+            forward = declined.forward_outputs
+            if (not use_forward or forward is None or len(forward) != n_cases
+                    or any(out.getvalue() for out in outs)):
+                raise
+            results, execution = forward, "eager"
         stop_clock()
         sys.stdout, sys.stderr = saved
         if len(results) != n_cases:
@@ -168,7 +181,7 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
         computed[index] = ({"type": "case", "index": index, "status": "ok",
                             "stdout": outs[index].text(), "seconds": seconds,
                             "share": seconds / total if total > 0 else 1 / len(outputs),
-                            "execution": "batch"}, output)
+                            "execution": execution}, output)
     return computed
 
 
@@ -237,7 +250,8 @@ def run_submission(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     n_cases = len(meta["cases"])
     batched: dict[int, Computed] | NotWorthCompiling | str | None = None
     if execution == "batch" and callable(batch) and n_cases > 1:
-        batched = _run_batch(batch, entry, meta, arrays, budget, whole_run)
+        batched = _run_batch(batch, entry, meta, arrays, budget, whole_run,
+                             use_forward=not distinguishes_init(tree))
     computed = batched if isinstance(batched, dict) else {}
     if computed and len(computed) < n_cases:
         # The program is over; the cases it left out now run alone, each in its turn.

@@ -45,6 +45,8 @@ from typing import Any
 
 import numpy as np
 
+from sandbox import init_forward
+
 PREFIX = "program-"
 OUTPUTS_PREFIX = "outputs-"
 CACHED_OUTPUTS = "init_all"  # the one program name whose outputs may be cached
@@ -208,17 +210,24 @@ class NotWorthCompiling(Exception):
     ``init_outputs``: ``init_all``'s outputs when the cache held them (its forward pass
     is what was not worth compiling), so the cases can run op by op from these
     parameters instead of drawing them op by op again; None otherwise.
+    ``forward_outputs``: with them, each case's forward output as ``init_all``'s trace
+    computes it from those parameters (``sandbox/init_forward.py``), or None.
     """
 
-    def __init__(self, message: str, init_outputs: Any = None):
+    def __init__(self, message: str, init_outputs: Any = None,
+                 forward_outputs: list[np.ndarray] | None = None):
         super().__init__(message)
         self.init_outputs = init_outputs
+        self.forward_outputs = forward_outputs
 
 
 def _check_worth(traced: Any, worth_compiling: Callable[[Any], bool] | None,
-                 init_outputs: Any = None) -> None:
+                 init_outputs: Any = None, forward: Callable[[], Any] | None = None) -> None:
+    """Raise ``NotWorthCompiling`` when ``worth_compiling`` says so; ``forward()`` then
+    gives its ``forward_outputs``."""
     if worth_compiling is not None and not worth_compiling(traced.jaxpr):
-        raise NotWorthCompiling(f"{len(traced.jaxpr.eqns)} equations, not cached", init_outputs)
+        raise NotWorthCompiling(f"{len(traced.jaxpr.eqns)} equations, not cached", init_outputs,
+                                None if forward is None else forward())
 
 
 def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, writable: bool,
@@ -258,8 +267,11 @@ def run_program(function: Any, args: tuple[Any, ...], cache_dir: str | None, wri
                 # Flax's ``init`` traced the whole forward pass, which ``apply`` repeats:
                 # a forward pass not worth compiling is declined here, before ``apply``
                 # is traced only to be declined (the seed problem's double loop: ~3 s).
-                # The cases then run op by op from these parameters (``init_outputs``).
-                _check_worth(traced, worth_compiling, init_outputs=cached)
+                # The cases then run op by op from these parameters (``init_outputs``),
+                # or take the forward pass this trace holds (``forward_outputs``).
+                _check_worth(traced, worth_compiling, init_outputs=cached, forward=lambda: (
+                    init_forward.forward_outputs(traced.jaxpr, args, cached,
+                                                 getattr(function, "forward_outputs", None))))
                 return cached
     # The exported program is keyed by the whole jaxpr, dead code included: an
     # exported ``init_all`` holds the reference's forward pass (THREATS.md).

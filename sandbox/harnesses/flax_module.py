@@ -20,7 +20,9 @@ once per case.  If anything in it fails, the sandbox runs the cases one by one w
 ``apply_case`` is ``run_case`` from parameters already drawn: when the sandbox judges a
 forward pass not worth compiling (a Python loop unrolled into thousands of equations)
 while the cache holds ``batch``'s ``init_all`` outputs, each case runs ``apply`` op by op
-from its own entry of them instead of drawing its parameters op by op again.
+from its own entry of them instead of drawing its parameters op by op again.  Before
+that, the sandbox may take each case's output from the forward pass ``init`` traced
+(``init_all.forward_outputs``, ``sandbox/init_forward.py``).
 """
 
 import jax
@@ -94,9 +96,14 @@ def batch(entry, cases, begin_case, run):
 
     def init_all(keys, xs):
         variables = []
+        init_all.forward_outputs = []
         for index, model in enumerate(models):
             begin_case(index)
-            variables.append(model.init(keys[index], xs[index]))
+            output, drawn = model.init_with_output(keys[index], xs[index])
+            variables.append(drawn)
+            # What ``init`` computed on the way: the case's output, as ``apply`` would
+            # compute it from these parameters when they are all the module holds.
+            init_all.forward_outputs.append(output if set(drawn) == {"params"} else None)
         return variables
 
     def apply_all(variables, xs):
