@@ -143,6 +143,9 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
     started = time.perf_counter()
     saved = sys.stdout, sys.stderr
     execution = "batch"
+    # What a failure below returns: the declined program once its forward outputs were
+    # taken, so the cases then run as a declined program's do, not compiled one by one.
+    fallback: NotWorthCompiling | Literal["failed"] = "failed"
     try:
         try:
             results = batch(entry, [_case_inputs(meta, arrays, i) for i in range(n_cases)],
@@ -152,21 +155,21 @@ def _run_batch(batch: Any, entry: Any, meta: dict[str, Any],
             if (not use_forward or forward is None or len(forward) != n_cases
                     or any(out.getvalue() for out in outs)):
                 raise
-            results, execution = forward, "eager"
+            results, execution, fallback = forward, "eager", declined
         stop_clock()
         sys.stdout, sys.stderr = saved
         if len(results) != n_cases:
-            return "failed"
+            return fallback
         outputs = {index: _to_output(value) for index, value in enumerate(results)
                    if value is not SKIPPED}
         if sum(o.nbytes for o in outputs.values()) > budget:
-            return "failed"
+            return fallback
         if whole_run and printed_tracers([outs[index].getvalue() for index in outputs]):
             return "failed"
     except NotWorthCompiling as declined:
         return declined
     except BaseException:  # noqa: BLE001 - rerun case by case, which reports it properly
-        return "failed"
+        return fallback
     finally:
         sys.stdout, sys.stderr = saved
     total = time.perf_counter() - started
