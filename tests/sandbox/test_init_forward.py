@@ -141,25 +141,28 @@ def _graded(sandbox, cache, code: str, writable: bool):
     return result
 
 
-def test_deny_init_forward_for_code_that_tells_init_from_apply(sandbox, world_tmp):
-    # At ``init`` this module adds 100; ``apply`` is what a case's output is.
-    code = _loop_module("x = x + 100.0 if self.is_initializing() else x")
+def _reference_then_learner(sandbox, world_tmp, code: str):
+    """``code`` graded as the reference (compiled, writing the cache), then as a learner."""
     cache = world_tmp / "xla-cache"
     cache.mkdir(mode=0o755)
-    reference = _graded(sandbox, cache, code, writable=True)
-    learner = _graded(sandbox, cache, code, writable=False)
+    return _graded(sandbox, cache, code, writable=True), _graded(sandbox, cache, code, writable=False)
+
+
+def _assert_learner_ran_eagerly_and_matches(reference, learner) -> None:
     assert {c.execution for c in learner.cases} == {"eager"}
     for ours, theirs in zip(learner.cases, reference.cases, strict=True):
         np.testing.assert_allclose(ours.output, theirs.output, rtol=1e-5)
 
 
+def test_deny_init_forward_for_code_that_tells_init_from_apply(sandbox, world_tmp):
+    # At ``init`` this module adds 100; ``apply`` is what a case's output is.
+    code = _loop_module("x = x + 100.0 if self.is_initializing() else x")
+    _assert_learner_ran_eagerly_and_matches(*_reference_then_learner(sandbox, world_tmp, code))
+
+
 def test_deny_init_forward_for_code_that_prints(sandbox, world_tmp):
     # Printed while traced, a value shows as a tracer; ``apply`` op by op prints numbers.
-    code = _loop_module("print('sum', x.sum())")
-    cache = world_tmp / "xla-cache"
-    cache.mkdir(mode=0o755)
-    _graded(sandbox, cache, code, writable=True)
-    learner = _graded(sandbox, cache, code, writable=False)
+    _, learner = _reference_then_learner(sandbox, world_tmp, _loop_module("print('sum', x.sum())"))
     for case in learner.cases:
         printed = case.stdout.splitlines()[-1]
         assert printed.startswith("sum ") and "Traced" not in printed, case.stdout
@@ -172,10 +175,4 @@ def test_allow_a_flax_loop_takes_its_outputs_from_the_traced_forward_pass(sandbo
     # pass, so the two agree; ``apply`` op by op would have added 1000.
     code = _loop_module("x = x if isinstance(x, jax.core.Tracer) else x + 1000.0")
     code = "import jax\n" + code
-    cache = world_tmp / "xla-cache"
-    cache.mkdir(mode=0o755)
-    reference = _graded(sandbox, cache, code, writable=True)
-    learner = _graded(sandbox, cache, code, writable=False)
-    assert {c.execution for c in learner.cases} == {"eager"}
-    for ours, theirs in zip(learner.cases, reference.cases, strict=True):
-        np.testing.assert_allclose(ours.output, theirs.output, rtol=1e-5)
+    _assert_learner_ran_eagerly_and_matches(*_reference_then_learner(sandbox, world_tmp, code))
